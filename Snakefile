@@ -1,0 +1,25 @@
+# GAN offline inference: weights + seeds -> input .bin -> ONNX -> device model ->
+# outputs -> images -> accuracy and performance tables. See README.md.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/weights.smk"
+include: "rules/preprocess.smk"
+include: "rules/export.smk"
+include: "rules/infer.smk"
+include: "rules/reference.smk"
+include: "rules/evaluate.smk"
+include: "rules/tables.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        "results/tables/perf.csv",
+        "results/tables/readme.done",

@@ -1,0 +1,45 @@
+localrules:
+    tables,
+    readme,
+
+
+rule tables:
+    input:
+        perf=perf_files(),
+        accuracy=accuracy_files(),
+        weights=weights_info_files(),
+        grids=grid_files(),
+    output:
+        perf="results/tables/perf.csv",
+        accuracy="results/tables/accuracy.csv",
+        perf_md="results/tables/perf.md",
+        accuracy_md="results/tables/accuracy.md",
+        images_md="results/tables/images.md",
+        images_tsv="results/tables/images.tsv",
+    log:
+        "results/logs/tables.log",
+    conda:
+        "../envs/report.yaml"
+    script:
+        "../scripts/tables.py"
+
+
+# README.md is edited in place between its markers, never declared as an output
+# (a failed job would delete it); the stamp records that the edit ran.
+rule readme:
+    input:
+        perf="results/tables/perf.md",
+        accuracy="results/tables/accuracy.md",
+        images="results/tables/images.md",
+        images_tsv="results/tables/images.tsv",
+        grids=grid_files(),
+    output:
+        "results/tables/readme.done",
+    log:
+        "results/logs/readme.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        readme="README.md",
+    script:
+        "../scripts/readme.py"

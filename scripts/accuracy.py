@@ -1,0 +1,52 @@
+"""Stage `accuracy`: device outputs vs the PyTorch reference, per sample.
+
+By hand:  python scripts/accuracy.py --model dcgan --chip cpu --bs 4 --outputs results/dcgan/outputs/cpu/bs4 \
+              --reference results/dcgan/reference --out acc.json [--threshold 0.99]
+"""
+
+import argparse
+
+from ganinfer import cli, registry
+from ganinfer.accuracy import compare_folders
+from ganinfer.backends import backend_of
+from ganinfer.fileio import write_json
+
+
+def run(model, chip, bs, outputs, reference, out, threshold=0.99):
+    registry.get(model)
+    rec = compare_folders(outputs, reference, threshold)
+    rec = {"model": model, "chip": chip, "batch_size": bs, "backend": backend_of(chip), **rec}
+    write_json(rec, out)
+    verdict = "PASS" if rec["passed"] else "FAIL"
+    print(
+        f"{model} {chip} bs{bs}: mean cos {rec['mean_cosine']:.6f}, min cos {rec['min_cosine']:.6f}, "
+        f"mean |diff| {rec['mean_abs_diff']:.3e}, acc {rec['acc_percent']:.2f}% -> {verdict} (>= {threshold})"
+    )
+
+
+def parser():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True)
+    p.add_argument("--chip", required=True)
+    p.add_argument("--bs", type=int, required=True)
+    p.add_argument("--outputs", required=True)
+    p.add_argument("--reference", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--threshold", type=float, default=0.99)
+    return cli.add_log(p)
+
+
+def from_snakemake(smk):
+    return dict(
+        model=smk.wildcards.model,
+        chip=smk.wildcards.chip,
+        bs=int(smk.wildcards.bs),
+        outputs=smk.input.outputs,
+        reference=smk.input.reference,
+        out=smk.output[0],
+        threshold=smk.params.threshold,
+    )
+
+
+if __name__ == "__main__":
+    cli.main(run, parser, globals().get("snakemake"), from_snakemake)

@@ -1,0 +1,113 @@
+"""The timing harness shared by every backend (the performance run).
+
+Warm-up runs are excluded; then the same batch is run until at least
+``min_iterations`` iterations AND at least ``min_seconds`` have passed (or
+``max_seconds`` is reached). Each iteration is timed with ``time.perf_counter``
+around the backend call only. The record says VALID or INVALID with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from ganinfer.stats import summarize, throughput
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    warmup: int = 10
+    min_iterations: int = 50
+    min_seconds: float = 2.0
+    max_seconds: float = 60.0
+    max_cov: float = 0.10
+
+    @classmethod
+    def from_config(cls, cfg: dict | None) -> BenchSettings:
+        cfg = dict(cfg or {})
+        return cls(**{k: cfg[k] for k in cls.__dataclass_fields__ if k in cfg})
+
+
+def measure(fn: Callable[[], object], bs: int, settings: BenchSettings) -> dict:
+    """Time ``fn`` (one batch of ``bs`` samples per call) and return the perf record."""
+    for _ in range(settings.warmup):
+        fn()
+    latencies: list[float] = []
+    clock = time.perf_counter
+    start = clock()
+    while True:
+        t0 = clock()
+        fn()
+        t1 = clock()
+        latencies.append((t1 - t0) * 1000.0)
+        elapsed = t1 - start
+        if (len(latencies) >= settings.min_iterations and elapsed >= settings.min_seconds) or (
+            elapsed >= settings.max_seconds
+        ):
+            break
+    stats = summarize(latencies)
+    reasons = []
+    if stats["count"] < settings.min_iterations:
+        reasons.append(f"only {stats['count']} iterations < {settings.min_iterations} (max_seconds reached)")
+    if elapsed < settings.min_seconds:
+        reasons.append(f"ran {elapsed:.2f} s < {settings.min_seconds} s")
+    if stats["cov"] > settings.max_cov:
+        reasons.append(f"CoV {stats['cov']:.3f} > {settings.max_cov}")
+    return {
+        "batch_size": bs,
+        "latency_ms": stats,
+        "throughput_fps": throughput(bs, stats["mean"]),
+        "wall_throughput_fps": bs * stats["count"] / elapsed,
+        "duration_s": elapsed,
+        "valid": not reasons,
+        "invalid_reason": "; ".join(reasons),
+        "settings": asdict(settings),
+        "latencies_ms": latencies,
+    }
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def git_commit(path: str) -> str:
+    try:
+        out = subprocess.run(
+            ["git", "-C", path, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+        return out.stdout.strip() if out.returncode == 0 else ""
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def provenance(workdir: str = ".") -> dict:
+    import numpy
+
+    return {
+        "host": socket.gethostname(),
+        "cpu": cpu_name(),
+        "cores_available": available_cores(),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "git_commit": git_commit(workdir),
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }

@@ -1,0 +1,118 @@
+"""The model registry: the single place that knows each model.
+
+Rules and scripts ask this table; none of them mentions a model by name. Adding a
+model means one ``ModelSpec`` entry here plus one network module under
+``ganinfer/models/`` (which provides ``build``, ``hparams_from_state_dict``,
+``DEMO_HPARAMS`` and ``demo_init``).
+
+This module imports nothing heavy: the Snakefile reads it while building the DAG.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """One ONNX input or output: its name and the shape of one sample (no batch axis)."""
+
+    name: str
+    shape: tuple[int, ...]
+
+    def batch_shape(self, bs: int) -> tuple[int, ...]:
+        return (bs, *self.shape)
+
+    def sample_bytes(self) -> int:
+        n = 4  # float32
+        for d in self.shape:
+            n *= d
+        return n
+
+
+@dataclass(frozen=True)
+class AtcSpec:
+    """Model-specific ATC options (the common ones are built by the compile stage)."""
+
+    input_format: str | None = "NCHW"
+    out_nodes: str | None = None
+    keep_dtype: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    title: str
+    guide: str
+    network: str  # module under ganinfer.models
+    checkpoint_key: str | None  # generator state under ckpt[key]; None = bare state_dict
+    inputs: tuple[TensorSpec, ...]
+    output: TensorSpec  # default-architecture output shape; the real one comes from the graph
+    file_stem: str  # input file stem, formatted with the sample index
+    preprocess: str  # kind, see ganinfer.preprocess
+    postprocess: str  # kind, see ganinfer.images
+    accuracy: tuple[str, ...] = ("flat_cosine",)
+    quality: str | None = None
+    preprocess_uses_weights: bool = False  # e.g. a class embedding taken from the checkpoint
+    opset: int = 11
+    dynamic_batch: bool = True
+    graph_fixups: tuple[str, ...] = ()
+    atc: AtcSpec = field(default_factory=AtcSpec)
+    default_samples: int = 256
+    default_batch_sizes: tuple[int, ...] = (1, 4, 16, 64)
+
+    @property
+    def input_names(self) -> list[str]:
+        return [t.name for t in self.inputs]
+
+    def sample_name(self, index: int) -> str:
+        return self.file_stem.format(index)
+
+
+MODELS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            name="dcgan",
+            title="DCGAN (PyTorch-GAN, Ascend port)",
+            guide="ACL_PyTorch/contrib/cv/gan/DCGAN",
+            network="dcgan",
+            checkpoint_key="G",
+            inputs=(TensorSpec("noise", (100, 1, 1)),),
+            output=TensorSpec("image", (1, 32, 32)),
+            file_stem="noise_{:04d}",
+            preprocess="noise",
+            postprocess="minmax",
+            default_samples=512,
+            default_batch_sizes=(1, 4, 16, 64),
+        ),
+        ModelSpec(
+            name="gan",
+            title="Vanilla GAN (PyTorch-GAN MLP)",
+            guide="ACL_PyTorch/contrib/cv/gan/GAN",
+            network="gan",
+            checkpoint_key=None,
+            inputs=(TensorSpec("Z", (100,)),),
+            output=TensorSpec("generateimg", (1, 28, 28)),
+            file_stem="{:d}",
+            preprocess="noise",
+            postprocess="minmax",
+            atc=AtcSpec(input_format="NCHW"),
+            default_samples=512,
+            default_batch_sizes=(1, 4, 16, 64),
+        ),
+    )
+}
+
+
+def get(name: str) -> ModelSpec:
+    """The registry entry for ``name``; an unknown name is a one-line error."""
+    try:
+        return MODELS[name]
+    except KeyError:
+        from ganinfer.errors import InputError
+
+        raise InputError(
+            f"unknown model '{name}': known models are {', '.join(sorted(MODELS))} "
+            "(fix 'models' in config/config.yaml or on the command line)"
+        ) from None

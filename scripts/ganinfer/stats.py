@@ -1,0 +1,48 @@
+"""Latency statistics shared by the accuracy-run summary and the timing harness."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def percentile(values, p: float) -> float:
+    """Nearest-rank percentile (MLPerf and onnxruntime_perf_test index the sorted list)."""
+    return float(np.percentile(np.asarray(values, dtype=np.float64), p, method="inverted_cdf"))
+
+
+def summarize(latencies_ms) -> dict:
+    """mean, p50, p90, p99, std, CoV, min, max and count of per-iteration latencies."""
+    x = np.asarray(latencies_ms, dtype=np.float64)
+    mean = float(x.mean())
+    std = float(x.std(ddof=1)) if x.size > 1 else 0.0
+    return {
+        "count": int(x.size),
+        "mean": mean,
+        "p50": percentile(x, 50),
+        "p90": percentile(x, 90),
+        "p99": percentile(x, 99),
+        "min": float(x.min()),
+        "max": float(x.max()),
+        "std": std,
+        "cov": std / mean if mean > 0 else 0.0,
+    }
+
+
+def ais_timing(latencies_ms) -> dict:
+    """One timing block as ais_bench writes it in its summary json."""
+    s = summarize(latencies_ms) if len(latencies_ms) else None
+    if s is None:
+        return {"min": 0.0, "max": 0.0, "mean": 0.0, "median": 0.0, "percentile(99%)": 0.0, "count": 0}
+    return {
+        "min": s["min"],
+        "max": s["max"],
+        "mean": s["mean"],
+        "median": float(np.median(latencies_ms)),
+        "percentile(99%)": float(np.percentile(latencies_ms, 99)),
+        "count": s["count"],
+    }
+
+
+def throughput(bs: int, mean_ms: float) -> float:
+    """ais_bench's definition: 1000 * batch size / mean latency in ms (samples per second)."""
+    return 1000.0 * bs / mean_ms if mean_ms > 0 else 0.0

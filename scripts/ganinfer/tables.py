@@ -1,0 +1,183 @@
+"""Long-format result tables (CSV) and the Markdown fragments the README shows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from pathlib import Path
+
+from ganinfer.fileio import atomic_path
+
+PERF_COLUMNS = [
+    "model",
+    "chip",
+    "batch_size",
+    "backend",
+    "weights",
+    "throughput_fps",
+    "latency_mean_ms",
+    "latency_p50_ms",
+    "latency_p90_ms",
+    "latency_p99_ms",
+    "latency_std_ms",
+    "latency_cov",
+    "iterations",
+    "duration_s",
+    "warmup",
+    "threads",
+    "valid",
+    "invalid_reason",
+    "device",
+    "runtime_version",
+    "git_commit",
+    "timestamp",
+]
+ACCURACY_COLUMNS = [
+    "model",
+    "chip",
+    "batch_size",
+    "backend",
+    "weights",
+    "samples",
+    "mean_cosine",
+    "min_cosine",
+    "mean_abs_diff",
+    "max_abs_diff",
+    "acc_percent",
+    "threshold",
+    "passed",
+    "worst_sample",
+]
+
+
+def _sort_key(row: dict):
+    return (row["model"], row["chip"], int(row["batch_size"]))
+
+
+def perf_row(rec: dict, weights: dict) -> dict:
+    lat = rec["latency_ms"]
+    prov = rec.get("provenance", {})
+    return {
+        "model": rec["model"],
+        "chip": rec["chip"],
+        "batch_size": rec["batch_size"],
+        "backend": rec["backend"],
+        "weights": weights.get(rec["model"], "unknown"),
+        "throughput_fps": f"{rec['throughput_fps']:.1f}",
+        "latency_mean_ms": f"{lat['mean']:.4f}",
+        "latency_p50_ms": f"{lat['p50']:.4f}",
+        "latency_p90_ms": f"{lat['p90']:.4f}",
+        "latency_p99_ms": f"{lat['p99']:.4f}",
+        "latency_std_ms": f"{lat['std']:.4f}",
+        "latency_cov": f"{lat['cov']:.4f}",
+        "iterations": lat["count"],
+        "duration_s": f"{rec['duration_s']:.2f}",
+        "warmup": rec["settings"]["warmup"],
+        "threads": rec.get("threads", ""),
+        "valid": "VALID" if rec["valid"] else "INVALID",
+        "invalid_reason": rec["invalid_reason"],
+        "device": prov.get("device", prov.get("cpu", "")),
+        "runtime_version": rec.get("runtime_version", ""),
+        "git_commit": prov.get("git_commit", ""),
+        "timestamp": prov.get("timestamp", ""),
+    }
+
+
+def accuracy_row(rec: dict, weights: dict) -> dict:
+    return {
+        "model": rec["model"],
+        "chip": rec["chip"],
+        "batch_size": rec["batch_size"],
+        "backend": rec.get("backend", ""),
+        "weights": weights.get(rec["model"], "unknown"),
+        "samples": rec["samples"],
+        "mean_cosine": f"{rec['mean_cosine']:.6f}",
+        "min_cosine": f"{rec['min_cosine']:.6f}",
+        "mean_abs_diff": f"{rec['mean_abs_diff']:.3e}",
+        "max_abs_diff": f"{rec['max_abs_diff']:.3e}",
+        "acc_percent": f"{rec['acc_percent']:.2f}",
+        "threshold": rec["threshold"],
+        "passed": "PASS" if rec["passed"] else "FAIL",
+        "worst_sample": rec["worst_sample"],
+    }
+
+
+def write_csv(rows: Iterable[dict], columns: list[str], path: str | Path) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(sorted(rows, key=_sort_key))
+    with atomic_path(Path(path)) as tmp:
+        tmp.write_text(buf.getvalue())
+
+
+def markdown_table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _fps_cell(row: dict) -> str:
+    fps = f"{float(row['throughput_fps']):,.0f}"
+    return fps if row["valid"] == "VALID" else f"{fps} (invalid)"
+
+
+def perf_markdown(rows: list[dict]) -> str:
+    """Per model: throughput (img/s) with batch sizes as rows and chips as columns."""
+    out = []
+    for model in sorted({r["model"] for r in rows}):
+        mine = [r for r in rows if r["model"] == model]
+        chips = sorted({r["chip"] for r in mine})
+        sizes = sorted({int(r["batch_size"]) for r in mine})
+        cell = {(int(r["batch_size"]), r["chip"]): r for r in mine}
+        body = []
+        for bs in sizes:
+            line = [f"bs{bs}"]
+            for chip in chips:
+                r = cell.get((bs, chip))
+                line.append("" if r is None else _fps_cell(r))
+            lat = cell.get((bs, chips[0]))
+            line.append("" if lat is None else lat["latency_mean_ms"])
+            body.append(line)
+        weights = mine[0]["weights"]
+        out.append(f"**{model}** ({weights} weights), throughput in images/s:\n\n")
+        out.append(markdown_table(["batch size", *chips, f"mean latency ms ({chips[0]})"], body) + "\n")
+    return "".join(out)
+
+
+def accuracy_markdown(rows: list[dict]) -> str:
+    body = [
+        [
+            r["model"],
+            r["chip"],
+            f"bs{r['batch_size']}",
+            r["weights"],
+            r["samples"],
+            r["mean_cosine"],
+            r["min_cosine"],
+            r["mean_abs_diff"],
+            r["acc_percent"],
+            r["passed"],
+        ]
+        for r in sorted(rows, key=_sort_key)
+    ]
+    header = ["model", "chip", "batch", "weights", "samples", "mean cos", "min cos", "mean abs diff", "acc %", "check"]
+    return markdown_table(header, body)
+
+
+def images_markdown(grids: list[dict]) -> str:
+    """``grids``: dicts with model, chip, batch_size, weights and the README-relative ``path``."""
+    out = []
+    for g in grids:
+        out.append(
+            f"![{g['model']} {g['chip']} bs{g['batch_size']}]({g['path']})\n\n"
+            f"*{g['model']}: first images of the {g['chip']} outputs at batch size {g['batch_size']} "
+            f"({g['weights']} weights).*\n\n"
+        )
+    return "".join(out)
+
+
+def write_text(text: str, path: str | Path) -> None:
+    with atomic_path(Path(path)) as tmp:
+        tmp.write_text(text)

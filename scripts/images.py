@@ -1,0 +1,59 @@
+"""Stage `images`: output .bin files -> one PNG per sample and a captioned grid PNG.
+
+By hand:  python scripts/images.py --model dcgan --outputs results/dcgan/outputs/cpu/bs4 \
+              --summary results/dcgan/outputs/cpu/bs4_summary.json --out pngs --grid grid.png \
+              [--caption "dcgan cpu bs4, demo weights"]
+"""
+
+import argparse
+from pathlib import Path
+
+from ganinfer import cli, registry
+from ganinfer.fileio import atomic_dir, atomic_path, list_bins, read_bin, read_json
+from ganinfer.images import captioned, grid, save_png, to_uint8
+
+
+def run(model, outputs, summary, out, grid_png, caption="", grid_count=64):
+    spec = registry.get(model)
+    shape = tuple(read_json(summary).get("output_shape") or spec.output.shape)
+    files = list_bins(outputs)
+    first = []
+    with atomic_dir(Path(out)) as tmp:
+        for k, f in enumerate(files):
+            pixels = to_uint8(read_bin(f, shape), spec.postprocess)
+            save_png(pixels, tmp / f"{f.stem}.png")
+            if k < grid_count:
+                first.append(pixels)
+    with atomic_path(Path(grid_png)) as tmp:
+        save_png(captioned(grid(first), caption), tmp)
+    print(f"{model}: {len(files)} PNGs ({spec.postprocess}) -> {out}; grid of {len(first)} -> {grid_png}")
+
+
+def parser():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True)
+    p.add_argument("--outputs", required=True)
+    p.add_argument("--summary", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--grid", dest="grid_png", required=True)
+    p.add_argument("--caption", default="")
+    p.add_argument("--grid-count", type=int, default=64)
+    return cli.add_log(p)
+
+
+def from_snakemake(smk):
+    w = smk.wildcards
+    weights = read_json(smk.input.weights_info)["weights"]
+    return dict(
+        model=w.model,
+        outputs=smk.input.outputs,
+        summary=smk.input.summary,
+        out=smk.output.images,
+        grid_png=smk.output.grid,
+        caption=f"{w.model} | {w.chip} | bs{w.bs} | {weights} weights",
+        grid_count=smk.params.grid_count,
+    )
+
+
+if __name__ == "__main__":
+    cli.main(run, parser, globals().get("snakemake"), from_snakemake)

@@ -1,0 +1,57 @@
+"""Stage `infer` (accuracy run) for ONNX Runtime chips: every input sample through the
+simplified model at batch size ``bs``; outputs ``<stem>_0.bin`` as ais_bench names them,
+plus an ais_bench-style summary json.
+
+By hand:  python scripts/infer.py --model dcgan --onnx dcgan_bs4.onnx --inputs results/dcgan/inputs \
+              --chip cpu --bs 4 --out out/bs4 --summary out/bs4_summary.json
+"""
+
+import argparse
+
+from ganinfer import cli, registry
+from ganinfer.backends.onnxruntime import OrtSession, versions
+from ganinfer.runner import run_folder
+
+
+def run(model, onnx, inputs, chip, bs, out, summary, threads=1):
+    spec = registry.get(model)
+    session = OrtSession(onnx, chip, threads)
+    extra = {
+        "chip": chip,
+        "backend": "onnxruntime",
+        "providers": session.providers,
+        "threads": session.threads,
+        **versions(),
+    }
+    rec = run_folder(session, spec, inputs, bs, out, summary, extra)
+    print(f"{model} {chip} bs{bs}: {rec['samples']} samples, mean batch time {rec['NPU_compute_time']['mean']:.3f} ms")
+
+
+def parser():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True)
+    p.add_argument("--onnx", required=True)
+    p.add_argument("--inputs", required=True)
+    p.add_argument("--chip", default="cpu")
+    p.add_argument("--bs", type=int, required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--summary", required=True)
+    p.add_argument("--threads", type=int, default=1)
+    return cli.add_log(p)
+
+
+def from_snakemake(smk):
+    return dict(
+        model=smk.wildcards.model,
+        onnx=smk.input.onnx,
+        inputs=smk.input.inputs,
+        chip=smk.wildcards.chip,
+        bs=int(smk.wildcards.bs),
+        out=smk.output.outputs,
+        summary=smk.output.summary,
+        threads=smk.threads,
+    )
+
+
+if __name__ == "__main__":
+    cli.main(run, parser, globals().get("snakemake"), from_snakemake)

@@ -1,0 +1,88 @@
+"""Stage `perf` (performance run) for ONNX Runtime chips: time the simplified model on
+one real input batch with the shared harness (warm-up excluded, minimum iterations and
+seconds, percentiles, CoV, VALID flag). Separate from the accuracy run.
+
+By hand:  python scripts/perf.py --model dcgan --onnx dcgan_bs4.onnx --inputs results/dcgan/inputs \
+              --chip cpu --bs 4 --out perf.json [--threads 2 --min-seconds 2 --min-iterations 50]
+"""
+
+import argparse
+import os
+
+from ganinfer import cli, registry
+from ganinfer.backends.onnxruntime import OrtSession, versions
+from ganinfer.bench import BenchSettings, available_cores, measure, provenance
+from ganinfer.fileio import write_json
+from ganinfer.inputs import InputSet
+
+
+def run(model, onnx, inputs, chip, bs, out, threads=1, bench=None):
+    spec = registry.get(model)
+    settings = BenchSettings.from_config(bench)
+    # the rule may claim every scheduler slot (to run alone); use at most the cores we have
+    session = OrtSession(onnx, chip, min(threads, available_cores()))
+    feeds = InputSet(spec, inputs).first_batch(bs)
+    rec = measure(lambda: session.run(feeds), bs, settings)
+    rt = versions()
+    rec = {
+        "model": model,
+        "chip": chip,
+        "backend": "onnxruntime",
+        "threads": session.threads,
+        "providers": session.providers,
+        "runtime_version": f"onnxruntime {rt['onnxruntime']}",
+        **rec,
+        "provenance": provenance(os.path.dirname(os.path.abspath(__file__))),
+    }
+    write_json(rec, out)
+    lat = rec["latency_ms"]
+    print(
+        f"{model} {chip} bs{bs}: {rec['throughput_fps']:.1f} img/s, mean {lat['mean']:.4f} ms, "
+        f"p99 {lat['p99']:.4f} ms, CoV {lat['cov']:.3f}, {lat['count']} it in {rec['duration_s']:.2f} s, "
+        f"{'VALID' if rec['valid'] else 'INVALID: ' + rec['invalid_reason']}"
+    )
+
+
+def parser():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True)
+    p.add_argument("--onnx", required=True)
+    p.add_argument("--inputs", required=True)
+    p.add_argument("--chip", default="cpu")
+    p.add_argument("--bs", type=int, required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--threads", type=int, default=1)
+    for name, default in BenchSettings.__dataclass_fields__.items():
+        p.add_argument(
+            f"--{name.replace('_', '-')}", dest=f"bench_{name}", type=type(default.default), default=default.default
+        )
+    return cli.add_log(p)
+
+
+def _cli_run(bench_warmup, bench_min_iterations, bench_min_seconds, bench_max_seconds, bench_max_cov, **kw):
+    bench = dict(
+        warmup=bench_warmup,
+        min_iterations=bench_min_iterations,
+        min_seconds=bench_min_seconds,
+        max_seconds=bench_max_seconds,
+        max_cov=bench_max_cov,
+    )
+    run(bench=bench, **kw)
+
+
+def from_snakemake(smk):
+    return dict(
+        model=smk.wildcards.model,
+        onnx=smk.input.onnx,
+        inputs=smk.input.inputs,
+        chip=smk.wildcards.chip,
+        bs=int(smk.wildcards.bs),
+        out=smk.output[0],
+        threads=smk.threads,
+        bench=smk.params.bench,
+    )
+
+
+if __name__ == "__main__":
+    smk = globals().get("snakemake")
+    cli.main(run if smk else _cli_run, parser, smk, from_snakemake)

@@ -1,0 +1,43 @@
+"""Stage `readme`: copy the README's image grids into docs/images/ and rewrite the
+generated README sections (perf, accuracy, images) from results/tables/*.md.
+
+By hand:  python scripts/readme.py --tables results/tables --readme README.md --stamp results/tables/readme.done
+"""
+
+import argparse
+import shutil
+from pathlib import Path
+
+from ganinfer import cli
+from ganinfer.fileio import atomic_path
+from ganinfer.readme import update_readme
+
+SECTIONS = ("perf", "accuracy", "images")
+
+
+def run(tables, readme, stamp):
+    tables, root = Path(tables), Path(readme).parent
+    for line in (tables / "images.tsv").read_text().splitlines():
+        source, target = line.split("\t")
+        with atomic_path(root / target) as tmp:
+            shutil.copyfile(source, tmp)
+    changed = update_readme(readme, {name: (tables / f"{name}.md").read_text() for name in SECTIONS})
+    with atomic_path(Path(stamp)) as tmp:
+        tmp.write_text(f"{readme} {'updated' if changed else 'unchanged'}\n")
+    print(f"{readme}: {'updated' if changed else 'already up to date'}")
+
+
+def parser():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--tables", required=True)
+    p.add_argument("--readme", default="README.md")
+    p.add_argument("--stamp", required=True)
+    return cli.add_log(p)
+
+
+def from_snakemake(smk):
+    return dict(tables=str(Path(smk.input.perf).parent), readme=smk.params.readme, stamp=smk.output[0])
+
+
+if __name__ == "__main__":
+    cli.main(run, parser, globals().get("snakemake"), from_snakemake)

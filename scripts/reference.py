@@ -1,0 +1,56 @@
+"""Stage `reference`: the PyTorch generator on CPU over the same input files, batched.
+
+Writes ``<stem>_0.bin`` per sample, the names the device outputs have.
+
+By hand:  python scripts/reference.py --model dcgan --weights resources/weights/dcgan.pth \
+              --inputs results/dcgan/inputs --out results/dcgan/reference
+"""
+
+import argparse
+from pathlib import Path
+
+from ganinfer import cli, registry
+from ganinfer.checkpoint import load_generator
+from ganinfer.fileio import atomic_dir, write_bin
+from ganinfer.inputs import InputSet
+
+
+def run(model, weights, inputs, out, batch=64, threads=1):
+    import torch
+
+    torch.set_num_threads(max(1, threads))
+    spec = registry.get(model)
+    net, _ = load_generator(spec, weights)
+    samples = InputSet(spec, inputs)
+    with atomic_dir(Path(out)) as tmp, torch.no_grad():
+        for stems, feeds in samples.batches(batch):
+            result = net(*(torch.from_numpy(feeds[n]) for n in spec.input_names)).numpy()
+            for j, stem in enumerate(stems):
+                write_bin(result[j], tmp / f"{stem}_0.bin")
+    print(f"{model}: PyTorch {torch.__version__} reference for {len(samples)} samples -> {out}")
+
+
+def parser():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True)
+    p.add_argument("--weights", required=True)
+    p.add_argument("--inputs", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--threads", type=int, default=1)
+    return cli.add_log(p)
+
+
+def from_snakemake(smk):
+    return dict(
+        model=smk.wildcards.model,
+        weights=smk.input.weights,
+        inputs=smk.input.inputs,
+        out=smk.output[0],
+        batch=smk.params.batch,
+        threads=smk.threads,
+    )
+
+
+if __name__ == "__main__":
+    cli.main(run, parser, globals().get("snakemake"), from_snakemake)

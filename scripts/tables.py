@@ -1,0 +1,84 @@
+"""Stage `tables`: perf.csv and accuracy.csv (long format, one row per model, chip and
+batch size) and the Markdown fragments the README shows.
+
+By hand:  python scripts/tables.py --perf results/*/perf/*/*.json --accuracy results/*/accuracy/*/*.json \
+              --weights resources/weights/*.json --grids results/*/images/*/bs*_grid.png --outdir results/tables
+"""
+
+import argparse
+import re
+from pathlib import Path
+
+from ganinfer import cli
+from ganinfer.fileio import read_json
+from ganinfer.tables import (
+    ACCURACY_COLUMNS,
+    PERF_COLUMNS,
+    accuracy_markdown,
+    accuracy_row,
+    images_markdown,
+    perf_markdown,
+    perf_row,
+    write_csv,
+    write_text,
+)
+
+GRID = re.compile(r"results/(?P<model>[^/]+)/images/(?P<chip>[^/]+)/bs(?P<bs>\d+)_grid\.png$")
+
+
+def readme_grids(grids, weights):
+    """One grid per (model, chip) for the README: the largest batch size's."""
+    best = {}
+    for g in grids:
+        m = GRID.search(Path(g).as_posix())
+        if m:
+            key = (m["model"], m["chip"])
+            if key not in best or int(m["bs"]) > int(best[key]["batch_size"]):
+                best[key] = {
+                    "model": m["model"],
+                    "chip": m["chip"],
+                    "batch_size": m["bs"],
+                    "source": str(g),
+                    "weights": weights.get(m["model"], "unknown"),
+                    "path": f"docs/images/{m['model']}_{m['chip']}.png",
+                }
+    return [best[k] for k in sorted(best)]
+
+
+def run(perf, accuracy, weights, grids, outdir):
+    wkind = {w["model"]: w["weights"] for w in map(read_json, weights)}
+    out = Path(outdir)
+    perf_rows = [perf_row(read_json(p), wkind) for p in perf]
+    acc_rows = [accuracy_row(read_json(p), wkind) for p in accuracy]
+    write_csv(perf_rows, PERF_COLUMNS, out / "perf.csv")
+    write_csv(acc_rows, ACCURACY_COLUMNS, out / "accuracy.csv")
+    write_text(perf_markdown(perf_rows), out / "perf.md")
+    write_text(accuracy_markdown(acc_rows), out / "accuracy.md")
+    shown = readme_grids(grids, wkind)
+    write_text(images_markdown(shown), out / "images.md")
+    write_text("".join(f"{g['source']}\t{g['path']}\n" for g in shown), out / "images.tsv")
+    print(f"{len(perf_rows)} perf rows, {len(acc_rows)} accuracy rows, {len(shown)} README grids -> {out}")
+
+
+def parser():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--perf", nargs="+", required=True)
+    p.add_argument("--accuracy", nargs="+", default=[])
+    p.add_argument("--weights", nargs="+", default=[])
+    p.add_argument("--grids", nargs="+", default=[])
+    p.add_argument("--outdir", required=True)
+    return cli.add_log(p)
+
+
+def from_snakemake(smk):
+    return dict(
+        perf=smk.input.perf,
+        accuracy=smk.input.accuracy,
+        weights=smk.input.weights,
+        grids=smk.input.grids,
+        outdir=str(Path(smk.output.perf).parent),
+    )
+
+
+if __name__ == "__main__":
+    cli.main(run, parser, globals().get("snakemake"), from_snakemake)
