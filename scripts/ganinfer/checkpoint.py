@@ -77,6 +77,8 @@ def load_generator(spec: ModelSpec, path: str):
 
     net = network_module(spec.network)
     sd = generator_state(spec, path)
+    if hasattr(net, "clean_state_dict"):
+        sd = net.clean_state_dict(sd)
     try:
         hparams = net.hparams_from_state_dict(sd)
         model = net.build(**hparams)
@@ -87,6 +89,8 @@ def load_generator(spec: ModelSpec, path: str):
             f"{path}: not a {spec.title} checkpoint ({detail}); "
             f"point weights.{spec.name}.path at the {spec.guide} weights"
         ) from None
+    if hasattr(net, "finalize"):
+        net.finalize(model)
     return model.eval(), hparams
 
 

@@ -8,6 +8,13 @@ upstream ``state_dict`` keys and shapes load with ``strict=True``, and provides:
   when the tensors do not describe this architecture)
 - ``DEMO_HPARAMS``: the architecture the demo weights use
 - ``demo_init(module)``: the upstream initialisation, applied after seeding
+
+and optionally:
+
+- ``clean_state_dict(state_dict) -> dict``: drop keys old checkpoints carry that the
+  upstream loader also drops, before the strict load
+- ``finalize(module)``: after the strict load, turn training-time constructs into their
+  inference form (e.g. fold spectral norm into the weights)
 """
 
 import importlib

@@ -1,0 +1,65 @@
+"""Shared fixtures: the repository root, a Python that runs the scripts, small helpers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = ROOT / "scripts"
+
+
+def run_script(name: str, *args, check: bool = True, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``scripts/<name>.py`` by hand, as a user would."""
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPTS / f"{name}.py"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env={**os.environ, "PYTHONPATH": ""},
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{name}.py failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def snakemake(*args, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"snakemake {' '.join(map(str, args))} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
+    return proc
+
+
+def new_workdir(path: Path) -> Path:
+    """A working folder as a deployed workflow has it: config/config.yaml (and a README) in it."""
+    (path / "config").mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "config" / "config.yaml", path / "config" / "config.yaml")
+    shutil.copy(ROOT / "README.md", path / "README.md")
+    return path
+
+
+def error_lines(proc: subprocess.CompletedProcess) -> list[str]:
+    return [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+
+
+@pytest.fixture(scope="session")
+def demo_weights(tmp_path_factory) -> dict[str, Path]:
+    """Demo checkpoints of the two small models, built once by the weights script."""
+    out = tmp_path_factory.mktemp("weights")
+    paths = {}
+    for model in ("dcgan", "gan"):
+        run_script("weights", "--model", model, "--out", out / f"{model}.pth", "--info", out / f"{model}.json")
+        paths[model] = out / f"{model}.pth"
+    return paths

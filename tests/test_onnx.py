@@ -1,0 +1,67 @@
+"""Export and simplification: names, opset, batch axis, and ONNX Runtime vs PyTorch."""
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from ganinfer import registry
+from ganinfer.accuracy import cosine
+from ganinfer.backends.onnxruntime import OrtSession
+from ganinfer.checkpoint import load_generator
+from ganinfer.onnxgraph import clip_max, export_onnx, io_names, simplify_onnx
+
+
+@pytest.fixture(scope="module", params=["dcgan", "gan"])
+def exported(request, demo_weights, tmp_path_factory):
+    spec = registry.get(request.param)
+    out = tmp_path_factory.mktemp("onnx") / f"{spec.name}.onnx"
+    export_onnx(spec, str(demo_weights[spec.name]), out)
+    return spec, out, demo_weights[spec.name]
+
+
+def test_export_has_the_guides_names_opset_and_dynamic_batch(exported):
+    spec, path, _ = exported
+    model = onnx.load(path)
+    names = io_names(model)
+    assert list(names["inputs"]) == spec.input_names
+    assert list(names["output"]) == [spec.output.name]
+    assert names["inputs"][spec.input_names[0]] == ["-1", *spec.inputs[0].shape]
+    assert model.opset_import[0].version == 11
+
+
+@pytest.mark.parametrize("bs", [1, 5])
+def test_simplified_model_is_fixed_to_its_batch_and_matches_pytorch(exported, tmp_path, bs):
+    spec, path, weights = exported
+    out = tmp_path / f"{spec.name}_bs{bs}.onnx"
+    info = simplify_onnx(spec, str(path), bs, out)
+    assert info["inputs"][spec.input_names[0]] == [bs, *spec.inputs[0].shape]
+    assert info["output"][spec.output.name] == [bs, *spec.output.shape]
+
+    rng = np.random.default_rng(7)
+    feeds = {t.name: rng.standard_normal(t.batch_shape(bs), dtype=np.float32) for t in spec.inputs}
+    ort_out = OrtSession(str(out), "cpu", 1).run(feeds)
+    net, _ = load_generator(spec, str(weights))
+    with torch.no_grad():
+        ref = net(*(torch.from_numpy(feeds[n]) for n in spec.input_names)).numpy()
+    assert ort_out.shape == ref.shape == (bs, *spec.output.shape)
+    for a, b in zip(ort_out, ref, strict=True):
+        assert cosine(a, b) >= 0.9999
+    assert np.abs(ort_out - ref).max() < 1e-4
+
+
+def test_clip_max_fixup_gives_every_clip_a_max():
+    from onnx import TensorProto, helper
+
+    node = helper.make_node("Clip", ["x", "lo"], ["y"])
+    graph = helper.make_graph(
+        [node],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])],
+        [helper.make_tensor("lo", TensorProto.FLOAT, [], [0.0])],
+    )
+    model = helper.make_model(graph)
+    assert clip_max(model) == 1
+    assert list(model.graph.node[0].input) == ["x", "lo", "clip_max_value"]
+    assert clip_max(model) == 0  # already has a max

@@ -1,0 +1,248 @@
+"""Every stage script run by hand, and the bad-input paths: one error line, no output."""
+
+import hashlib
+import json
+
+import numpy as np
+import torch
+from conftest import error_lines, run_script
+
+from ganinfer.fileio import read_bin
+
+
+def test_stages_by_hand_for_dcgan(tmp_path, demo_weights):
+    w = demo_weights["dcgan"]
+    run_script("preprocess", "--model", "dcgan", "--samples", 5, "--seed", 1, "--out", tmp_path / "inputs")
+    run_script("export", "--model", "dcgan", "--weights", w, "--out", tmp_path / "dcgan.onnx")
+    run_script(
+        "simplify", "--model", "dcgan", "--onnx", tmp_path / "dcgan.onnx", "--bs", 2, "--out", tmp_path / "bs2.onnx"
+    )
+    run_script(
+        "infer",
+        "--model",
+        "dcgan",
+        "--onnx",
+        tmp_path / "bs2.onnx",
+        "--inputs",
+        tmp_path / "inputs",
+        "--bs",
+        2,
+        "--out",
+        tmp_path / "out",
+        "--summary",
+        tmp_path / "out_summary.json",
+    )
+    run_script(
+        "reference", "--model", "dcgan", "--weights", w, "--inputs", tmp_path / "inputs", "--out", tmp_path / "ref"
+    )
+    acc = run_script(
+        "accuracy",
+        "--model",
+        "dcgan",
+        "--chip",
+        "cpu",
+        "--bs",
+        2,
+        "--outputs",
+        tmp_path / "out",
+        "--reference",
+        tmp_path / "ref",
+        "--out",
+        tmp_path / "acc.json",
+    )
+    run_script(
+        "images",
+        "--model",
+        "dcgan",
+        "--outputs",
+        tmp_path / "out",
+        "--summary",
+        tmp_path / "out_summary.json",
+        "--out",
+        tmp_path / "png",
+        "--grid",
+        tmp_path / "grid.png",
+    )
+    perf = run_script(
+        "perf",
+        "--model",
+        "dcgan",
+        "--onnx",
+        tmp_path / "bs2.onnx",
+        "--inputs",
+        tmp_path / "inputs",
+        "--bs",
+        2,
+        "--out",
+        tmp_path / "perf.json",
+        "--min-seconds",
+        0.05,
+        "--min-iterations",
+        3,
+    )
+
+    outs = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert outs == [f"noise_{i:04d}_0.bin" for i in range(5)]  # 3 batches of 2, padding not saved
+    assert all((tmp_path / "out" / n).stat().st_size == 32 * 32 * 4 for n in outs)
+    summary = json.loads((tmp_path / "out_summary.json").read_text())
+    assert summary["NPU_compute_time"]["count"] == 3 and summary["output_shape"] == [1, 32, 32]
+    assert summary["filesinfo"]["2"]["outfiles"][0].endswith("noise_0004_0.bin")
+    rec = json.loads((tmp_path / "acc.json").read_text())
+    assert rec["samples"] == 5 and rec["min_cosine"] >= 0.9999 and rec["passed"]
+    assert "PASS" in acc.stdout
+    assert sorted(p.name for p in (tmp_path / "png").iterdir())[0] == "noise_0000_0.png"
+    p = json.loads((tmp_path / "perf.json").read_text())
+    assert p["latency_ms"]["count"] >= 3 and p["throughput_fps"] > 0 and "img/s" in perf.stdout
+    assert p["throughput_fps"] == 1000 * 2 / p["latency_ms"]["mean"]
+
+
+def test_reference_equals_pytorch_per_sample(tmp_path, demo_weights):
+    run_script("preprocess", "--model", "gan", "--samples", 3, "--out", tmp_path / "in")
+    run_script(
+        "reference",
+        "--model",
+        "gan",
+        "--weights",
+        demo_weights["gan"],
+        "--inputs",
+        tmp_path / "in",
+        "--out",
+        tmp_path / "ref",
+        "--batch",
+        2,
+    )
+    from ganinfer import registry
+    from ganinfer.checkpoint import load_generator
+
+    net, _ = load_generator(registry.get("gan"), str(demo_weights["gan"]))
+    z = torch.from_numpy(read_bin(tmp_path / "in" / "Z" / "1.bin", (1, 100)))
+    with torch.no_grad():
+        expected = net(z).numpy().ravel()
+    np.testing.assert_allclose(read_bin(tmp_path / "ref" / "1_0.bin"), expected, rtol=0, atol=1e-6)
+
+
+def test_missing_weights_file(tmp_path):
+    out = tmp_path / "w.pth"
+    proc = run_script(
+        "weights",
+        "--model",
+        "dcgan",
+        "--path",
+        tmp_path / "nope.pth",
+        "--out",
+        out,
+        "--info",
+        tmp_path / "w.json",
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert error_lines(proc) == [
+        f"error: {tmp_path / 'nope.pth'}: weights file for model 'dcgan' not found "
+        "(fix weights.dcgan.path in config/config.yaml, or remove it to use demo weights)"
+    ]
+    assert "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_wrong_sha256(tmp_path, demo_weights):
+    wrong = "0" * 64
+    proc = run_script(
+        "weights",
+        "--model",
+        "gan",
+        "--path",
+        demo_weights["gan"],
+        "--sha256",
+        wrong,
+        "--out",
+        tmp_path / "w.pth",
+        "--info",
+        tmp_path / "w.json",
+        check=False,
+    )
+    digest = hashlib.sha256(demo_weights["gan"].read_bytes()).hexdigest()
+    assert proc.returncode == 1
+    assert error_lines(proc) == [
+        f"error: {demo_weights['gan']}: sha256 is {digest}, but weights.gan.sha256 says {wrong} "
+        "(point weights.gan.path at the right file or correct the checksum in config/config.yaml)"
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_checkpoint_of_the_wrong_architecture(tmp_path, demo_weights):
+    proc = run_script(
+        "weights",
+        "--model",
+        "gan",
+        "--path",
+        demo_weights["dcgan"],
+        "--out",
+        tmp_path / "w.pth",
+        "--info",
+        tmp_path / "w.json",
+        check=False,
+    )
+    assert proc.returncode == 1
+    (line,) = error_lines(proc)
+    assert line.startswith(f"error: {demo_weights['dcgan']}: not a Vanilla GAN (PyTorch-GAN MLP) checkpoint (")
+    assert line.endswith("; point weights.gan.path at the ACL_PyTorch/contrib/cv/gan/GAN weights")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_real_weights_are_copied_with_their_checksum(tmp_path, demo_weights):
+    digest = hashlib.sha256(demo_weights["gan"].read_bytes()).hexdigest()
+    run_script(
+        "weights",
+        "--model",
+        "gan",
+        "--path",
+        demo_weights["gan"],
+        "--sha256",
+        digest.upper(),
+        "--out",
+        tmp_path / "w.pth",
+        "--info",
+        tmp_path / "w.json",
+    )
+    info = json.loads((tmp_path / "w.json").read_text())
+    assert info["weights"] == "real" and info["sha256"] == digest
+    assert (tmp_path / "w.pth").read_bytes() == demo_weights["gan"].read_bytes()
+
+
+def test_bin_of_wrong_size(tmp_path, demo_weights):
+    run_script("preprocess", "--model", "gan", "--samples", 3, "--out", tmp_path / "in")
+    bad = tmp_path / "in" / "Z" / "1.bin"
+    bad.write_bytes(bad.read_bytes()[:-4])
+    run_script("export", "--model", "gan", "--weights", demo_weights["gan"], "--out", tmp_path / "gan.onnx")
+    out = tmp_path / "out"
+    proc = run_script(
+        "infer",
+        "--model",
+        "gan",
+        "--onnx",
+        tmp_path / "gan.onnx",
+        "--inputs",
+        tmp_path / "in",
+        "--bs",
+        2,
+        "--out",
+        out,
+        "--summary",
+        tmp_path / "s.json",
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert error_lines(proc) == [
+        f"error: {bad}: 396 bytes, expected 400 (float32 100); delete the file and re-run preprocess"
+    ]
+    assert not out.exists() and not (tmp_path / "s.json").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left behind
+
+
+def test_unknown_model_by_hand(tmp_path):
+    proc = run_script("preprocess", "--model", "stylegan", "--samples", 1, "--out", tmp_path / "x", check=False)
+    assert proc.returncode == 1
+    assert error_lines(proc) == [
+        "error: unknown model 'stylegan': known models are dcgan, gan "
+        "(fix 'models' in config/config.yaml or on the command line)"
+    ]

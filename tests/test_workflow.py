@@ -1,0 +1,125 @@
+"""The real workflow on a tiny config in a temporary folder, checked by file content."""
+
+import csv
+import json
+
+import pytest
+from conftest import new_workdir, snakemake
+
+TINY = """
+models: [dcgan, gan]
+chips: [cpu]
+batch_sizes: {default: [1, 3], gan: [2]}
+samples: 7
+seed: 3
+perf: {warmup: 1, min_iterations: 3, min_seconds: 0.05, max_seconds: 5.0, max_cov: 10.0}
+images: {grid_count: 4}
+"""
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    """One full run of `all` (tables + README) on the tiny config."""
+    wd = new_workdir(tmp_path_factory.mktemp("wf"))
+    (wd / "tiny.yaml").write_text(TINY)
+    proc = snakemake("all", "-j2", "--configfile", "tiny.yaml", cwd=wd)
+    return wd, proc
+
+
+def read_csv(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+pytestmark = pytest.mark.workflow
+
+
+def test_input_bins_have_modelzoo_names_and_sizes(workdir):
+    wd, _ = workdir
+    noise = sorted((wd / "results/dcgan/inputs/noise").glob("*.bin"))
+    assert [p.name for p in noise] == [f"noise_{i:04d}.bin" for i in range(7)]
+    assert {p.stat().st_size for p in noise} == {400}
+    z = sorted(p.name for p in (wd / "results/gan/inputs/Z").glob("*.bin"))
+    assert z == [f"{i}.bin" for i in range(7)]
+    assert json.loads((wd / "results/gan/inputs/inputs.json").read_text())["seed"] == 3
+
+
+def test_outputs_in_ais_bench_layout(workdir):
+    wd, _ = workdir
+    out = wd / "results/dcgan/outputs/cpu/bs3"
+    assert sorted(p.name for p in out.glob("*.bin")) == [f"noise_{i:04d}_0.bin" for i in range(7)]
+    assert {p.stat().st_size for p in out.glob("*.bin")} == {32 * 32 * 4}
+    summary = json.loads((wd / "results/dcgan/outputs/cpu/bs3_summary.json").read_text())
+    assert summary["NPU_compute_time"]["count"] == 3  # 7 samples in batches of 3
+    assert summary["throughput"] > 0
+    assert (wd / "results/dcgan/onnx/dcgan_bs3.onnx").is_file()
+    assert not (wd / "results/gan/onnx/gan_bs1.onnx").exists()  # per-model batch sizes
+
+
+def test_perf_table(workdir):
+    wd, _ = workdir
+    rows = read_csv(wd / "results/tables/perf.csv")
+    assert [(r["model"], r["chip"], r["batch_size"]) for r in rows] == [
+        ("dcgan", "cpu", "1"),
+        ("dcgan", "cpu", "3"),
+        ("gan", "cpu", "2"),
+    ]
+    for r in rows:
+        assert r["weights"] == "demo" and r["backend"] == "onnxruntime"
+        fps, mean = float(r["throughput_fps"]), float(r["latency_mean_ms"])
+        assert fps > 0 and mean > 0
+        assert fps == pytest.approx(1000 * int(r["batch_size"]) / mean, rel=1e-3)
+        assert float(r["latency_p50_ms"]) <= float(r["latency_p99_ms"])
+        assert int(r["iterations"]) >= 3 and float(r["duration_s"]) >= 0.05
+        assert r["valid"] == "VALID"
+
+
+def test_accuracy_table(workdir):
+    wd, _ = workdir
+    rows = read_csv(wd / "results/tables/accuracy.csv")
+    assert len(rows) == 3
+    for r in rows:
+        assert int(r["samples"]) == 7
+        assert float(r["min_cosine"]) >= 0.9999
+        assert float(r["mean_abs_diff"]) < 1e-5
+        assert float(r["acc_percent"]) > 99.99
+        assert r["passed"] == "PASS"
+
+
+def test_images_and_readme(workdir):
+    wd, _ = workdir
+    pngs = sorted((wd / "results/gan/images/cpu/bs2").glob("*.png"))
+    assert len(pngs) == 7 and pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    readme = (wd / "README.md").read_text()
+    assert "| gan | cpu | bs2 | demo | 7 |" in readme
+    assert "(docs/images/dcgan_cpu.png)" in readme
+    assert (wd / "docs/images/dcgan_cpu.png").is_file()
+
+
+def test_second_run_is_a_no_op(workdir):
+    wd, _ = workdir
+    proc = snakemake("all", "-j2", "--configfile", "tiny.yaml", cwd=wd)
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("models=[dcgan,stylegan]", "config error: unknown model 'stylegan': known models are"),
+        ("chips=[cpu,Ascend999]", "config error: unknown chip 'Ascend999': supported chips are"),
+    ],
+)
+def test_unknown_model_or_chip_in_config(tmp_path, override, message):
+    proc = snakemake("-n", "--config", override, cwd=new_workdir(tmp_path), check=False)
+    assert proc.returncode != 0
+    assert message in proc.stdout + proc.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_missing_weights_in_config_fails_the_weights_job(tmp_path):
+    new_workdir(tmp_path)
+    (tmp_path / "c.yaml").write_text("models: [gan]\nweights: {gan: {path: /no/such/generator.pth}}\n")
+    proc = snakemake("resources/weights/gan.pth", "-j1", "--configfile", "c.yaml", cwd=tmp_path, check=False)
+    assert proc.returncode != 0
+    assert "error: /no/such/generator.pth: weights file for model 'gan' not found" in proc.stdout + proc.stderr
+    assert not (tmp_path / "resources/weights/gan.pth").exists()
