@@ -21,7 +21,11 @@ def _check_config():
             registry.get(name)
         for chip in config["chips"]:
             backend_of(chip)
-        for name in config["weights"]:
+        for name in [
+            *config["weights"],
+            *config["datasets"],
+            *config["demo_architecture"],
+        ]:
             registry.get(name)
     except InputError as exc:
         raise WorkflowError(f"config error: {exc}") from None
@@ -44,10 +48,15 @@ def spec(wildcards):
 
 
 def batch_sizes(model):
-    sizes = config["batch_sizes"]
-    if isinstance(sizes, dict):
-        return sizes.get(model, sizes["default"])
-    return sizes
+    """A list for every model, or a mapping per model with an optional default;
+    models not covered use their registry default."""
+    sizes = config.get("batch_sizes")
+    if isinstance(sizes, list):
+        return sizes
+    sizes = sizes or {}
+    return sizes.get(
+        model, sizes.get("default", list(registry.get(model).default_batch_sizes))
+    )
 
 
 def sample_count(model):
@@ -58,9 +67,10 @@ def sample_count(model):
 
 
 def configured_weights(wildcards):
-    """The user's checkpoint as an input when it exists; a missing one is reported by the script."""
-    path = config["weights"].get(wildcards.model, {}).get("path")
-    return [path] if path and os.path.exists(path) else []
+    """The user's checkpoint file(s) as inputs when they exist; a missing one is reported by the script."""
+    path = weights_path(wildcards)
+    paths = list(path.values()) if isinstance(path, dict) else [path]
+    return [p for p in paths if p and os.path.exists(p)]
 
 
 def weights_path(wildcards):
@@ -71,8 +81,25 @@ def weights_sha256(wildcards):
     return config["weights"].get(wildcards.model, {}).get("sha256", "")
 
 
+def demo_architecture(wildcards):
+    return config["demo_architecture"].get(wildcards.model, {})
+
+
 def samples_param(wildcards):
     return sample_count(wildcards.model)
+
+
+def dataset_param(wildcards):
+    return config["datasets"].get(wildcards.model, "")
+
+
+def simplify_input(wildcards):
+    """The dynamic-batch export, or for fixed-batch models the export at this batch size."""
+    if spec(wildcards).dynamic_batch:
+        return {"onnx": f"results/{wildcards.model}/onnx/{wildcards.model}.onnx"}
+    return {
+        "onnx": f"results/{wildcards.model}/export/{wildcards.model}_bs{wildcards.bs}.onnx"
+    }
 
 
 def preprocess_input(wildcards):

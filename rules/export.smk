@@ -13,9 +13,25 @@ rule export_onnx:
         "../scripts/export.py"
 
 
+# models whose guide exports one graph per batch size (no dynamic batch axis)
+rule export_onnx_fixed:
+    input:
+        weights="resources/weights/{model}.pth",
+    output:
+        "results/{model}/export/{model}_bs{bs}.onnx",
+    log:
+        "results/logs/export/{model}_bs{bs}.log",
+    benchmark:
+        "results/benchmarks/export/{model}_bs{bs}.tsv"
+    conda:
+        "../envs/torch.yaml"
+    script:
+        "../scripts/export.py"
+
+
 rule simplify_onnx:
     input:
-        onnx="results/{model}/onnx/{model}.onnx",
+        unpack(simplify_input),
     output:
         "results/{model}/onnx/{model}_bs{bs}.onnx",
     log:

@@ -10,5 +10,6 @@ rule preprocess:
     params:
         samples=samples_param,
         seed=config["seed"],
+        dataset=dataset_param,
     script:
         "../scripts/preprocess.py"

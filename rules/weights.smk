@@ -12,5 +12,6 @@ rule weights:
         path=weights_path,
         sha256=weights_sha256,
         seed=config["seed"],
+        architecture=demo_architecture,
     script:
         "../scripts/weights.py"

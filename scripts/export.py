@@ -9,9 +9,9 @@ from ganinfer import cli, registry
 from ganinfer.onnxgraph import export_onnx
 
 
-def run(model, weights, out):
+def run(model, weights, out, bs=None):
     spec = registry.get(model)
-    info = export_onnx(spec, weights, out)
+    info = export_onnx(spec, weights, out, bs)
     print(f"{model}: opset {spec.opset}, inputs {info['inputs']}, output {info['output']} -> {out}")
 
 
@@ -20,11 +20,13 @@ def parser():
     p.add_argument("--model", required=True)
     p.add_argument("--weights", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--bs", type=int, help="fix the batch size (default: dynamic batch axis)")
     return cli.add_log(p)
 
 
 def from_snakemake(smk):
-    return dict(model=smk.wildcards.model, weights=smk.input.weights, out=smk.output[0])
+    bs = smk.wildcards.get("bs")
+    return dict(model=smk.wildcards.model, weights=smk.input.weights, out=smk.output[0], bs=int(bs) if bs else None)
 
 
 if __name__ == "__main__":

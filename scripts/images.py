@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ganinfer import cli, registry
 from ganinfer.fileio import atomic_dir, atomic_path, list_bins, read_bin, read_json
-from ganinfer.images import captioned, grid, save_png, to_uint8
+from ganinfer.images import captioned, grid, save_png, thumbnail, to_uint8
 
 
 def run(model, outputs, summary, out, grid_png, caption="", grid_count=64):
@@ -23,7 +23,7 @@ def run(model, outputs, summary, out, grid_png, caption="", grid_count=64):
             pixels = to_uint8(read_bin(f, shape), spec.postprocess)
             save_png(pixels, tmp / f"{f.stem}.png")
             if k < grid_count:
-                first.append(pixels)
+                first.append(thumbnail(pixels))
     with atomic_path(Path(grid_png)) as tmp:
         save_png(captioned(grid(first), caption), tmp)
     print(f"{model}: {len(files)} PNGs ({spec.postprocess}) -> {out}; grid of {len(first)} -> {grid_png}")

@@ -59,14 +59,8 @@ def parser():
     return cli.add_log(p)
 
 
-def _cli_run(bench_warmup, bench_min_iterations, bench_min_seconds, bench_max_seconds, bench_max_cov, **kw):
-    bench = dict(
-        warmup=bench_warmup,
-        min_iterations=bench_min_iterations,
-        min_seconds=bench_min_seconds,
-        max_seconds=bench_max_seconds,
-        max_cov=bench_max_cov,
-    )
+def _cli_run(**kw):
+    bench = {k.removeprefix("bench_"): kw.pop(k) for k in list(kw) if k.startswith("bench_")}
     run(bench=bench, **kw)
 
 

@@ -9,9 +9,9 @@ from ganinfer import cli, registry
 from ganinfer.preprocess import make_inputs
 
 
-def run(model, samples, seed, out, weights=None):
+def run(model, samples, seed, out, weights=None, dataset=None):
     spec = registry.get(model)
-    make_inputs(spec, samples, seed, out, weights)
+    make_inputs(spec, samples, seed, out, weights, dataset)
     print(f"{model}: {samples} samples x {spec.input_names} -> {out}")
 
 
@@ -22,6 +22,7 @@ def parser():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True)
     p.add_argument("--weights", help="checkpoint, for preprocess kinds that need it")
+    p.add_argument("--dataset", help="image folder, for image models (absent = demo images)")
     return cli.add_log(p)
 
 
@@ -32,6 +33,7 @@ def from_snakemake(smk):
         seed=smk.params.seed,
         out=smk.output[0],
         weights=smk.input.get("weights"),
+        dataset=smk.params.dataset or None,
     )
 
 

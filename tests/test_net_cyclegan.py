@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import collections
 import time
-import types
 import warnings
 
 import numpy as np
@@ -177,9 +176,9 @@ def test_project_loader_strict_load(tmp_path):
     old = {f"module.{k}": v for k, v in old.items()}
     path = tmp_path / "latest_net_G_A.pth"
     torch.save(old, path)
-    spec = types.SimpleNamespace(
-        name="cyclegan", network="cyclegan", checkpoint_key=None, title="CycleGAN", guide="Ascend CycleGAN"
-    )
+    from ganinfer import registry
+
+    spec = registry.get("cyclegan_sat2map")
     loaded, hp = checkpoint.load_generator(spec, str(path))
     assert hp == {"input_nc": 3, "output_nc": 3, "padding": "zero", **SMALL}
     x = torch.randn(1, 3, 32, 32)

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from conftest import error_lines, run_script
 
+from ganinfer import registry
 from ganinfer.fileio import read_bin
 
 
@@ -111,7 +112,6 @@ def test_reference_equals_pytorch_per_sample(tmp_path, demo_weights):
         "--batch",
         2,
     )
-    from ganinfer import registry
     from ganinfer.checkpoint import load_generator
 
     net, _ = load_generator(registry.get("gan"), str(demo_weights["gan"]))
@@ -243,6 +243,6 @@ def test_unknown_model_by_hand(tmp_path):
     proc = run_script("preprocess", "--model", "stylegan", "--samples", 1, "--out", tmp_path / "x", check=False)
     assert proc.returncode == 1
     assert error_lines(proc) == [
-        "error: unknown model 'stylegan': known models are dcgan, gan "
+        f"error: unknown model 'stylegan': known models are {', '.join(sorted(registry.MODELS))} "
         "(fix 'models' in config/config.yaml or on the command line)"
     ]

@@ -132,14 +132,18 @@ def test_harness_stops_on_iterations_and_seconds(monkeypatch):
         now[0] += 0.010
 
     monkeypatch.setattr(bench.time, "perf_counter", lambda: now[0])
-    rec = bench.measure(fn, 4, bench.BenchSettings(warmup=3, min_iterations=5, min_seconds=0.095, max_seconds=10))
+    rec = bench.measure(
+        fn, 4, bench.BenchSettings(warmup=3, warmup_seconds=0, min_iterations=5, min_seconds=0.095, max_seconds=10)
+    )
     assert len(calls) == 3 + 10  # 0.095 s at 10 ms needs 10 iterations (> min_iterations)
     assert rec["latency_ms"]["count"] == 10
     assert rec["latency_ms"]["mean"] == pytest.approx(10.0)
     assert rec["throughput_fps"] == pytest.approx(400.0)
     assert rec["valid"] and rec["invalid_reason"] == ""
 
-    rec = bench.measure(fn, 1, bench.BenchSettings(warmup=0, min_iterations=100, min_seconds=0, max_seconds=0.05))
+    rec = bench.measure(
+        fn, 1, bench.BenchSettings(warmup=0, warmup_seconds=0, min_iterations=100, min_seconds=0, max_seconds=0.05)
+    )
     assert not rec["valid"] and "iterations < 100" in rec["invalid_reason"]
 
 
@@ -151,7 +155,9 @@ def test_harness_flags_unstable_runs(monkeypatch):
         now[0] += next(steps)
 
     monkeypatch.setattr(bench.time, "perf_counter", lambda: now[0])
-    rec = bench.measure(fn, 1, bench.BenchSettings(warmup=0, min_iterations=20, min_seconds=0, max_cov=0.1))
+    rec = bench.measure(
+        fn, 1, bench.BenchSettings(warmup=0, warmup_seconds=0, min_iterations=20, min_seconds=0, max_cov=0.1)
+    )
     assert not rec["valid"] and rec["invalid_reason"].startswith("CoV 0.8")
 
 

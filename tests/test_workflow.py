@@ -5,6 +5,7 @@ import json
 
 import pytest
 from conftest import new_workdir, snakemake
+from PIL import Image
 
 TINY = """
 models: [dcgan, gan]
@@ -123,3 +124,64 @@ def test_missing_weights_in_config_fails_the_weights_job(tmp_path):
     assert proc.returncode != 0
     assert "error: /no/such/generator.pth: weights file for model 'gan' not found" in proc.stdout + proc.stderr
     assert not (tmp_path / "resources/weights/gan.pth").exists()
+
+
+HEAVY = """
+models: [biggan, cyclegan_sat2map, cyclegan_map2sat, dgnet]
+chips: [cpu]
+batch_sizes: {biggan: [1, 2], cyclegan_sat2map: [1], cyclegan_map2sat: [1], dgnet: [1]}
+samples: 3
+demo_architecture:
+  biggan: {ch: 8}
+  cyclegan_sat2map: {ngf: 8, n_blocks: 2}
+  cyclegan_map2sat: {ngf: 8, n_blocks: 2}
+  dgnet: {dim: 4, width: 8, mlp_dim: 32, id_dim: 256}
+perf: {warmup: 1, warmup_seconds: 0, min_iterations: 2, min_seconds: 0.01, max_seconds: 5.0, max_cov: 10.0}
+"""
+
+
+@pytest.fixture(scope="module")
+def heavy(tmp_path_factory):
+    """BigGAN, both CycleGAN directions and DG-Net (smaller demo widths, same code) through the same DAG."""
+    wd = new_workdir(tmp_path_factory.mktemp("heavy"))
+    (wd / "heavy.yaml").write_text(HEAVY)
+    snakemake("results/tables/perf.csv", "-j2", "--configfile", "heavy.yaml", cwd=wd)
+    return wd
+
+
+def test_heavy_models_have_rows_in_both_tables(heavy):
+    perf = read_csv(heavy / "results/tables/perf.csv")
+    assert [(r["model"], r["batch_size"]) for r in perf] == [
+        ("biggan", "1"),
+        ("biggan", "2"),
+        ("cyclegan_map2sat", "1"),
+        ("cyclegan_sat2map", "1"),
+        ("dgnet", "1"),
+    ]
+    acc = {(r["model"], r["batch_size"]): r for r in read_csv(heavy / "results/tables/accuracy.csv")}
+    assert len(acc) == 5
+    for r in acc.values():
+        assert float(r["min_cosine"]) >= 0.9999 and r["passed"] == "PASS"
+    assert float(acc[("cyclegan_sat2map", "1")]["channel_cosine"]) >= 0.9999
+    assert acc[("biggan", "1")]["channel_cosine"] == ""
+
+
+def test_heavy_models_inputs_outputs_and_images(heavy):
+    r = heavy / "results"
+    assert {p.stat().st_size for p in (r / "biggan/inputs/label").glob("*.bin")} == {5 * 148 * 4}
+    assert {p.stat().st_size for p in (r / "biggan/inputs/noise").glob("*.bin")} == {20 * 4}
+    assert (r / "biggan/inputs/gen_y.npz").is_file()
+    assert sorted(p.name for p in (r / "cyclegan_map2sat/outputs/cpu/bs1").glob("*.bin")) == [
+        "0_B_0.bin",
+        "1_B_0.bin",
+        "2_B_0.bin",
+    ]
+    dg = sorted(p.name for p in (r / "dgnet/outputs/cpu/bs1").glob("*.bin"))
+    assert len(dg) == 3 and all(n.endswith("_0.bin") and "_gan" in n for n in dg)
+    assert {p.stat().st_size for p in (r / "dgnet/outputs/cpu/bs1").glob("*.bin")} == {3 * 256 * 128 * 4}
+    assert (r / "dgnet/export/dgnet_bs1.onnx").is_file() and not (r / "dgnet/onnx/dgnet.onnx").exists()
+    for model, size in (("biggan", (128, 128)), ("dgnet", (128, 256)), ("cyclegan_sat2map", (256, 256))):
+        pngs = sorted((r / model / "images/cpu/bs1").glob("*.png"))
+        assert len(pngs) == 3
+        with Image.open(pngs[0]) as im:
+            assert im.size == size and im.mode == "RGB"

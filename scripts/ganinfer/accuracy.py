@@ -24,7 +24,18 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b / (na * nb))
 
 
-def compare_folders(outputs: str | Path, reference: str | Path, threshold: float) -> dict:
+def channel_cosine(a: np.ndarray, b: np.ndarray, shape: tuple[int, ...]) -> float:
+    """CycleGAN guide's score: cosine over the channel axis at every pixel (C x H x W), averaged."""
+    a = a.reshape(shape).astype(np.float64)
+    b = b.reshape(shape).astype(np.float64)
+    den = np.maximum(np.linalg.norm(a, axis=0) * np.linalg.norm(b, axis=0), 1e-8)
+    return float(((a * b).sum(axis=0) / den).mean())
+
+
+def compare_folders(
+    outputs: str | Path, reference: str | Path, threshold: float, channel_shape: tuple[int, ...] | None = None
+) -> dict:
+    """Per-sample comparison; with ``channel_shape`` (C x H x W) also the per-pixel channel cosine."""
     outputs, reference = Path(outputs), Path(reference)
     names = sorted((p.name for p in reference.glob("*.bin")), key=natural_key)
     if not names:
@@ -41,12 +52,15 @@ def compare_folders(outputs: str | Path, reference: str | Path, threshold: float
                 "re-run inference and reference on the same model"
             )
         diff = np.abs(out.astype(np.float64) - ref.astype(np.float64))
-        per_sample.append((name, cosine(out, ref), float(diff.mean()), float(diff.max())))
+        chan = channel_cosine(out, ref, channel_shape) if channel_shape else None
+        per_sample.append((name, cosine(out, ref), float(diff.mean()), float(diff.max()), chan))
     cos = np.array([s[1] for s in per_sample])
     mean_abs = np.array([s[2] for s in per_sample])
     worst = int(np.argmin(cos))
+    chans = [s[4] for s in per_sample if s[4] is not None]
     return {
         "samples": len(per_sample),
+        "channel_cosine": float(np.mean(chans)) if chans else None,
         "mean_cosine": float(cos.mean()),
         "min_cosine": float(cos.min()),
         "worst_sample": per_sample[worst][0],
@@ -55,5 +69,7 @@ def compare_folders(outputs: str | Path, reference: str | Path, threshold: float
         "acc_percent": float(100.0 * (cos.mean() + 1.0) / 2.0),
         "threshold": threshold,
         "passed": bool(cos.min() >= threshold),
-        "per_sample": [{"name": n, "cosine": c, "mean_abs_diff": m} for n, c, m, _ in per_sample],
+        "per_sample": [
+            {"name": n, "cosine": c, "mean_abs_diff": m, "channel_cosine": ch} for n, c, m, _, ch in per_sample
+        ],
     }

@@ -1,6 +1,6 @@
 """The timing harness shared by every backend (the performance run).
 
-Warm-up runs are excluded; then the same batch is run until at least
+Warm-up runs (at least ``warmup`` runs and ``warmup_seconds``) are excluded; then the same batch is run until at least
 ``min_iterations`` iterations AND at least ``min_seconds`` have passed (or
 ``max_seconds`` is reached). Each iteration is timed with ``time.perf_counter``
 around the backend call only. The record says VALID or INVALID with the reason.
@@ -21,8 +21,9 @@ from ganinfer.stats import summarize, throughput
 
 @dataclass(frozen=True)
 class BenchSettings:
-    warmup: int = 10
-    min_iterations: int = 50
+    warmup: int = 3
+    warmup_seconds: float = 0.2
+    min_iterations: int = 10
     min_seconds: float = 2.0
     max_seconds: float = 60.0
     max_cov: float = 0.10
@@ -35,10 +36,13 @@ class BenchSettings:
 
 def measure(fn: Callable[[], object], bs: int, settings: BenchSettings) -> dict:
     """Time ``fn`` (one batch of ``bs`` samples per call) and return the perf record."""
-    for _ in range(settings.warmup):
-        fn()
-    latencies: list[float] = []
     clock = time.perf_counter
+    start = clock()
+    done = 0
+    while done < settings.warmup or clock() - start < settings.warmup_seconds:
+        fn()
+        done += 1
+    latencies: list[float] = []
     start = clock()
     while True:
         t0 = clock()
@@ -67,6 +71,7 @@ def measure(fn: Callable[[], object], bs: int, settings: BenchSettings) -> dict:
         "valid": not reasons,
         "invalid_reason": "; ".join(reasons),
         "settings": asdict(settings),
+        "warmup_runs": done,
         "latencies_ms": latencies,
     }
 

@@ -48,6 +48,17 @@ def save_png(pixels: np.ndarray, path: str | Path) -> None:
     Image.fromarray(pixels).save(path, format="PNG")
 
 
+def thumbnail(pixels: np.ndarray, max_side: int = 128) -> np.ndarray:
+    """Downscale (area filter) so the longer side is at most ``max_side``; smaller images stay."""
+    from PIL import Image
+
+    h, w = pixels.shape[:2]
+    if max(h, w) <= max_side:
+        return pixels
+    scale = max_side / max(h, w)
+    return np.asarray(Image.fromarray(pixels).resize((round(w * scale), round(h * scale)), Image.BOX))
+
+
 def grid(images: list[np.ndarray], ncol: int = 8, pad: int = 2) -> np.ndarray:
     """Tile equally sized uint8 images (grey or RGB) with ``pad`` black pixels around each."""
     h, w = images[0].shape[:2]

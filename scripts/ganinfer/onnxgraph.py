@@ -22,10 +22,11 @@ def io_names(model) -> dict:
     }
 
 
-def export_onnx(spec: ModelSpec, weights: str, out: str | Path) -> dict:
+def export_onnx(spec: ModelSpec, weights: str, out: str | Path, bs: int | None = None) -> dict:
     """Export the checkpoint's generator with the guide's input/output names and opset.
 
-    The batch axis is dynamic (named ``-1`` as in the guides) when the registry says so.
+    Without ``bs`` the batch axis is dynamic (named ``-1`` as in the guides); with it the
+    graph is fixed to that batch (models the guides export per batch size).
     """
     import onnx
     import torch
@@ -33,9 +34,9 @@ def export_onnx(spec: ModelSpec, weights: str, out: str | Path) -> dict:
     from ganinfer.checkpoint import load_generator
 
     model, _ = load_generator(spec, weights)
-    dummy = tuple(torch.zeros(t.batch_shape(1)) for t in spec.inputs)
+    dummy = tuple(torch.zeros(t.batch_shape(bs or 1)) for t in spec.inputs)
     names = [*spec.input_names, spec.output.name]
-    dynamic = {n: {0: "-1"} for n in names} if spec.dynamic_batch else None
+    dynamic = {n: {0: "-1"} for n in names} if bs is None else None
     with atomic_path(Path(out)) as tmp, torch.no_grad():
         torch.onnx.export(
             model,

@@ -48,12 +48,14 @@ class ModelSpec:
     checkpoint_key: str | None  # generator state under ckpt[key]; None = bare state_dict
     inputs: tuple[TensorSpec, ...]
     output: TensorSpec  # default-architecture output shape; the real one comes from the graph
-    file_stem: str  # input file stem, formatted with the sample index
+    file_stem: str  # input file stem of generated samples, formatted with the sample index
     preprocess: str  # kind, see ganinfer.preprocess
     postprocess: str  # kind, see ganinfer.images
     accuracy: tuple[str, ...] = ("flat_cosine",)
     quality: str | None = None
     preprocess_uses_weights: bool = False  # e.g. a class embedding taken from the checkpoint
+    checkpoint_parts: tuple[str, ...] = ()  # several files, each a submodule's state (prefix = part name)
+    dataset: str = ""  # what a configured dataset folder holds (image preprocess kinds)
     opset: int = 11
     dynamic_batch: bool = True
     graph_fixups: tuple[str, ...] = ()
@@ -85,6 +87,76 @@ MODELS: dict[str, ModelSpec] = {
             postprocess="minmax",
             default_samples=512,
             default_batch_sizes=(1, 4, 16, 64),
+        ),
+        ModelSpec(
+            name="biggan",
+            title="BigGAN 128x128 (BigGAN-PyTorch, G_ema)",
+            guide="ACL_PyTorch/contrib/cv/gan/BigGAN",
+            network="biggan",
+            checkpoint_key=None,
+            inputs=(TensorSpec("noise", (1, 20)), TensorSpec("label", (5, 148))),
+            output=TensorSpec("image", (3, 128, 128)),
+            file_stem="input_{:05d}",
+            preprocess="biggan_split",
+            preprocess_uses_weights=True,
+            postprocess="minmax",
+            quality="is_fid",
+            graph_fixups=("clip_max",),
+            atc=AtcSpec(input_format="ND"),
+            default_samples=16,
+            default_batch_sizes=(1, 4),
+        ),
+        ModelSpec(
+            name="cyclegan_sat2map",
+            title="CycleGAN G_A, satellite -> map (ResnetGenerator, 9 blocks)",
+            guide="ACL_PyTorch/contrib/cv/gan/CycleGAN",
+            network="cyclegan",
+            checkpoint_key=None,
+            inputs=(TensorSpec("img_sat_maps", (3, 256, 256)),),
+            output=TensorSpec("maps", (3, 256, 256)),
+            file_stem="{:d}_A",
+            preprocess="image_folder",
+            postprocess="tanh",
+            accuracy=("flat_cosine", "channel_cosine"),
+            dataset="maps testA (aerial photos, <n>_A.jpg)",
+            default_samples=6,
+            default_batch_sizes=(1, 2),
+        ),
+        ModelSpec(
+            name="cyclegan_map2sat",
+            title="CycleGAN G_B, map -> satellite (ResnetGenerator, 9 blocks)",
+            guide="ACL_PyTorch/contrib/cv/gan/CycleGAN",
+            network="cyclegan",
+            checkpoint_key=None,
+            inputs=(TensorSpec("img_maps_sat", (3, 256, 256)),),
+            output=TensorSpec("sat", (3, 256, 256)),
+            file_stem="{:d}_B",
+            preprocess="image_folder",
+            postprocess="tanh",
+            accuracy=("flat_cosine", "channel_cosine"),
+            dataset="maps testB (maps, <n>_B.jpg)",
+            default_samples=6,
+            default_batch_sizes=(1, 2),
+        ),
+        ModelSpec(
+            name="dgnet",
+            title="DG-Net (AdaIN generator + ResNet-50 appearance encoder)",
+            guide="ACL_PyTorch/built-in/cv/DG-Net",
+            network="dgnet",
+            checkpoint_key="a",
+            checkpoint_parts=("gen_a", "id_a"),
+            inputs=(TensorSpec("image1", (1, 256, 128)), TensorSpec("image2", (3, 256, 128))),
+            output=TensorSpec("output", (3, 256, 128)),
+            file_stem="{:03d}",
+            preprocess="dgnet_pair",
+            postprocess="imagenet",
+            quality="fid",
+            opset=10,
+            dynamic_batch=False,
+            atc=AtcSpec(input_format=None, keep_dtype=("OpType::InstanceNorm", "OpType::Pow", "OpType::ReduceMean")),
+            dataset="Market-1501 pytorch/train_all (one sub-folder per identity)",
+            default_samples=8,
+            default_batch_sizes=(1,),
         ),
         ModelSpec(
             name="gan",

@@ -45,6 +45,7 @@ ACCURACY_COLUMNS = [
     "mean_abs_diff",
     "max_abs_diff",
     "acc_percent",
+    "channel_cosine",
     "threshold",
     "passed",
     "worst_sample",
@@ -97,6 +98,7 @@ def accuracy_row(rec: dict, weights: dict) -> dict:
         "mean_abs_diff": f"{rec['mean_abs_diff']:.3e}",
         "max_abs_diff": f"{rec['max_abs_diff']:.3e}",
         "acc_percent": f"{rec['acc_percent']:.2f}",
+        "channel_cosine": "" if rec.get("channel_cosine") is None else f"{rec['channel_cosine']:.6f}",
         "threshold": rec["threshold"],
         "passed": "PASS" if rec["passed"] else "FAIL",
         "worst_sample": rec["worst_sample"],
@@ -158,11 +160,24 @@ def accuracy_markdown(rows: list[dict]) -> str:
             r["min_cosine"],
             r["mean_abs_diff"],
             r["acc_percent"],
+            r["channel_cosine"] or "-",
             r["passed"],
         ]
         for r in sorted(rows, key=_sort_key)
     ]
-    header = ["model", "chip", "batch", "weights", "samples", "mean cos", "min cos", "mean abs diff", "acc %", "check"]
+    header = [
+        "model",
+        "chip",
+        "batch",
+        "weights",
+        "samples",
+        "mean cos",
+        "min cos",
+        "mean abs diff",
+        "acc %",
+        "pixel channel cos",
+        "check",
+    ]
     return markdown_table(header, body)
 
 
