@@ -1,5 +1,6 @@
 import os
 import re
+import shlex
 import sys
 
 from snakemake.exceptions import WorkflowError
@@ -8,7 +9,8 @@ from snakemake.utils import validate
 sys.path.insert(0, os.path.join(workflow.basedir, "scripts"))
 
 from ganinfer import registry  # noqa: E402  (after the path insert)
-from ganinfer.backends import ORT_CHIPS, backend_of  # noqa: E402
+from ganinfer.backends import ASCEND_PATTERN, check_chip, chip_pattern  # noqa: E402
+from ganinfer.backends import ascend as ascend_cmd  # noqa: E402
 from ganinfer.errors import InputError  # noqa: E402
 
 validate(config, "../config/schema.yaml")
@@ -20,7 +22,7 @@ def _check_config():
         for name in config["models"]:
             registry.get(name)
         for chip in config["chips"]:
-            backend_of(chip)
+            check_chip(chip)
         for name in [
             *config["weights"],
             *config["datasets"],
@@ -37,7 +39,7 @@ _check_config()
 wildcard_constraints:
     model="|".join(map(re.escape, registry.MODELS)),
     bs=r"\d+",
-    chip="|".join(map(re.escape, ORT_CHIPS)),
+    chip=chip_pattern(),
 
 
 # ---- configuration lookups -------------------------------------------------
@@ -51,12 +53,12 @@ def batch_sizes(model):
     """A list for every model, or a mapping per model with an optional default;
     models not covered use their registry default."""
     sizes = config.get("batch_sizes")
-    if isinstance(sizes, list):
-        return sizes
-    sizes = sizes or {}
-    return sizes.get(
-        model, sizes.get("default", list(registry.get(model).default_batch_sizes))
-    )
+    if not isinstance(sizes, list):
+        sizes = sizes or {}
+        sizes = sizes.get(
+            model, sizes.get("default", registry.get(model).default_batch_sizes)
+        )
+    return [int(bs) for bs in sizes]
 
 
 def sample_count(model):
@@ -111,6 +113,151 @@ def preprocess_input(wildcards):
 def perf_threads():
     """The perf job claims every scheduler slot so that nothing runs beside it."""
     return max(1, workflow.cores)
+
+
+# ---- chips and the Ascend toolchain ---------------------------------------------
+
+ASCEND = config["ascend"]
+NEVER = "(?!x)x"
+
+
+def ort_chip_regex():
+    """Chips the ONNX Runtime rules serve: cpu, and Ascend chips with ascend.runtime ort-cann."""
+    return "cpu|" + ASCEND_PATTERN if ASCEND["runtime"] == "ort-cann" else "cpu"
+
+
+def ais_chip_regex():
+    """Chips the ATC + ais_bench rules serve."""
+    return ASCEND_PATTERN if ASCEND["runtime"] == "ais_bench" else NEVER
+
+
+def provider_options(wildcards):
+    """ONNX Runtime CANN EP options (ignored by the CPU provider)."""
+    if not re.fullmatch(ASCEND_PATTERN, wildcards.chip):
+        return {}
+    return {"device_id": ASCEND["device"], "precision_mode": ASCEND["precision_mode"]}
+
+
+def npu_count(wildcards):
+    return 1 if re.fullmatch(ASCEND_PATTERN, wildcards.chip) else 0
+
+
+def atc_prefix(wildcards, output):
+    return output[0].removesuffix(".om") + ".atc"
+
+
+def keep_dtype_file(wildcards):
+    return f"results/{wildcards.model}/om/{wildcards.model}_keep_dtype.cfg"
+
+
+def cann_setup_atc(wildcards):
+    return ascend_cmd.setup_lines("atc", ASCEND["set_env"], "command -v atc")
+
+
+def cann_setup_ais(wildcards):
+    return ascend_cmd.setup_lines(
+        "ais_bench", ASCEND["set_env"], "python3 -c 'import ais_bench'"
+    )
+
+
+def keep_dtype_shell(wildcards):
+    """Writes ATC's --keep_dtype file (operators kept at their precision), when the model has one."""
+    ops = spec(wildcards).atc.keep_dtype
+    if not ops:
+        return ""
+    return f"printf '%s\\n' {shlex.join(ops)} > {keep_dtype_file(wildcards)}; "
+
+
+def atc_shell(wildcards, input, output):
+    args = ascend_cmd.atc_args(
+        spec(wildcards),
+        input.onnx,
+        atc_prefix(wildcards, output),
+        int(wildcards.bs),
+        wildcards.chip,
+        ASCEND["precision_mode"],
+        keep_dtype_file(wildcards),
+    )
+    return ascend_cmd.shell(args)
+
+
+def ais_raw(wildcards, kind="bs"):
+    return f"results/{wildcards.model}/ais/{wildcards.chip}/{kind}{wildcards.bs}"
+
+
+def ais_perf_raw(wildcards):
+    return ais_raw(wildcards, "perf_bs")
+
+
+def ais_infer_shell(wildcards, input):
+    raw = ais_raw(wildcards)
+    folders = [f"{input.inputs}/{t.name}" for t in spec(wildcards).inputs]
+    args = ascend_cmd.ais_bench_args(
+        input.om,
+        int(wildcards.bs),
+        os.path.dirname(raw),
+        os.path.basename(raw),
+        ASCEND["device"],
+        folders,
+    )
+    return ascend_cmd.shell(args)
+
+
+def ais_collect_shell(wildcards, input, output):
+    args = [
+        "python3",
+        os.path.join(workflow.basedir, "scripts", "collect_ais.py"),
+        "--model",
+        wildcards.model,
+    ]
+    args += [
+        "--chip",
+        wildcards.chip,
+        "--bs",
+        wildcards.bs,
+        "--raw",
+        ais_raw(wildcards),
+        "--inputs",
+        input.inputs,
+    ]
+    args += ["--out", output.outputs, "--summary", output.summary]
+    return ascend_cmd.shell(args)
+
+
+def ais_perf_shell(wildcards, input):
+    raw = ais_raw(wildcards, "perf_bs")
+    loop = max(int(ASCEND["loop"]), int(config["perf"]["min_iterations"]))
+    args = ascend_cmd.ais_bench_args(
+        input.om,
+        int(wildcards.bs),
+        os.path.dirname(raw),
+        os.path.basename(raw),
+        ASCEND["device"],
+        loop=loop,
+        warmup_count=ASCEND["warmup_count"],
+    )
+    return ascend_cmd.shell(args)
+
+
+def ais_perf_collect_shell(wildcards, output):
+    args = [
+        "python3",
+        os.path.join(workflow.basedir, "scripts", "perf_ais.py"),
+        "--model",
+        wildcards.model,
+    ]
+    args += [
+        "--chip",
+        wildcards.chip,
+        "--bs",
+        wildcards.bs,
+        "--raw",
+        ais_raw(wildcards, "perf_bs"),
+    ]
+    args += ["--out", output[0]]
+    for key, value in config["perf"].items():
+        args += [f"--{key.replace('_', '-')}", str(value)]
+    return ascend_cmd.shell(args)
 
 
 # ---- targets ------------------------------------------------------------------

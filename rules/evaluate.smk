@@ -1,6 +1,7 @@
 rule accuracy:
     input:
         outputs="results/{model}/outputs/{chip}/bs{bs}",
+        summary="results/{model}/outputs/{chip}/bs{bs}_summary.json",
         reference="results/{model}/reference",
     output:
         "results/{model}/accuracy/{chip}/bs{bs}.json",

@@ -1,5 +1,6 @@
 # Accuracy run (every sample, outputs kept) and performance run (timed, nothing kept)
-# are separate jobs. These rules serve the ONNX Runtime chips.
+# are separate jobs. The ONNX Runtime rules serve cpu (and Ascend chips with
+# ascend.runtime ort-cann); the ais_bench rules serve Ascend chips on their .om.
 
 
 rule infer_onnxruntime:
@@ -13,9 +14,15 @@ rule infer_onnxruntime:
         "results/logs/infer/{model}_{chip}_bs{bs}.log",
     benchmark:
         "results/benchmarks/infer/{model}_{chip}_bs{bs}.tsv"
+    wildcard_constraints:
+        chip=ort_chip_regex(),
     conda:
         "../envs/onnxruntime.yaml"
     threads: 2
+    resources:
+        npu=npu_count,
+    params:
+        provider_options=provider_options,
     script:
         "../scripts/infer.py"
 
@@ -28,6 +35,8 @@ rule perf_onnxruntime:
         "results/{model}/perf/{chip}/bs{bs}.json",
     log:
         "results/logs/perf/{model}_{chip}_bs{bs}.log",
+    wildcard_constraints:
+        chip=ort_chip_regex(),
     conda:
         "../envs/onnxruntime.yaml"
     threads: perf_threads()
@@ -37,3 +46,52 @@ rule perf_onnxruntime:
         bench=config["perf"],
     script:
         "../scripts/perf.py"
+
+
+rule infer_ais_bench:
+    input:
+        om="results/{model}/om/{model}_bs{bs}_{chip}.om",
+        inputs="results/{model}/inputs",
+    output:
+        outputs=directory("results/{model}/outputs/{chip}/bs{bs}"),
+        summary="results/{model}/outputs/{chip}/bs{bs}_summary.json",
+    log:
+        "results/logs/infer/{model}_{chip}_bs{bs}.log",
+    wildcard_constraints:
+        chip=ais_chip_regex(),
+    conda:
+        "../envs/ascend.yaml"
+    resources:
+        npu=1,
+    params:
+        setup=cann_setup_ais,
+        raw=ais_raw,
+        ais_bench=ais_infer_shell,
+        collect=ais_collect_shell,
+    shell:
+        "{params.setup}rm -rf {params.raw} {params.raw}_summary.json && "
+        "{params.ais_bench} > {log} 2>&1 && {params.collect} >> {log} 2>&1"
+
+
+rule perf_ais_bench:
+    input:
+        om="results/{model}/om/{model}_bs{bs}_{chip}.om",
+    output:
+        "results/{model}/perf/{chip}/bs{bs}.json",
+    log:
+        "results/logs/perf/{model}_{chip}_bs{bs}.log",
+    wildcard_constraints:
+        chip=ais_chip_regex(),
+    conda:
+        "../envs/ascend.yaml"
+    resources:
+        bench=1,
+        npu=1,
+    params:
+        setup=cann_setup_ais,
+        raw=ais_perf_raw,
+        ais_bench=ais_perf_shell,
+        collect=ais_perf_collect_shell,
+    shell:
+        "{params.setup}rm -rf {params.raw} {params.raw}_summary.json && "
+        "{params.ais_bench} > {log} 2>&1 && {params.collect} >> {log} 2>&1"

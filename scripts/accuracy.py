@@ -8,15 +8,20 @@ import argparse
 
 from ganinfer import cli, registry
 from ganinfer.accuracy import compare_folders
-from ganinfer.backends import backend_of
-from ganinfer.fileio import write_json
+from ganinfer.fileio import read_json, write_json
 
 
-def run(model, chip, bs, outputs, reference, out, threshold=0.99):
+def run(model, chip, bs, outputs, reference, out, threshold=0.99, summary=None):
     spec = registry.get(model)
     shape = spec.output.shape if "channel_cosine" in spec.accuracy else None
     rec = compare_folders(outputs, reference, threshold, shape)
-    rec = {"model": model, "chip": chip, "batch_size": bs, "backend": backend_of(chip), **rec}
+    rec = {
+        "model": model,
+        "chip": chip,
+        "batch_size": bs,
+        "backend": read_json(summary).get("backend", "") if summary else "",
+        **rec,
+    }
     write_json(rec, out)
     verdict = "PASS" if rec["passed"] else "FAIL"
     print(
@@ -34,6 +39,7 @@ def parser():
     p.add_argument("--reference", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--threshold", type=float, default=0.99)
+    p.add_argument("--summary", help="the inference summary json (gives the backend column)")
     return cli.add_log(p)
 
 
@@ -46,6 +52,7 @@ def from_snakemake(smk):
         reference=smk.input.reference,
         out=smk.output[0],
         threshold=smk.params.threshold,
+        summary=smk.input.summary,
     )
 
 

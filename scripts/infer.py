@@ -9,16 +9,17 @@ By hand:  python scripts/infer.py --model dcgan --onnx dcgan_bs4.onnx --inputs r
 import argparse
 
 from ganinfer import cli, registry
+from ganinfer.backends import backend_of
 from ganinfer.backends.onnxruntime import OrtSession, versions
 from ganinfer.runner import run_folder
 
 
-def run(model, onnx, inputs, chip, bs, out, summary, threads=1):
+def run(model, onnx, inputs, chip, bs, out, summary, threads=1, provider_options=None):
     spec = registry.get(model)
-    session = OrtSession(onnx, chip, threads)
+    session = OrtSession(onnx, chip, threads, dict(provider_options or {}))
     extra = {
         "chip": chip,
-        "backend": "onnxruntime",
+        "backend": backend_of(chip, "ort-cann"),
         "providers": session.providers,
         "threads": session.threads,
         **versions(),
@@ -37,6 +38,13 @@ def parser():
     p.add_argument("--out", required=True)
     p.add_argument("--summary", required=True)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument(
+        "--provider-option",
+        dest="provider_options",
+        action="append",
+        type=lambda s: s.split("=", 1),
+        help="CANN EP option KEY=VALUE (device_id, precision_mode, ...), repeated",
+    )
     return cli.add_log(p)
 
 
@@ -50,6 +58,7 @@ def from_snakemake(smk):
         out=smk.output.outputs,
         summary=smk.output.summary,
         threads=smk.threads,
+        provider_options=smk.params.provider_options,
     )
 
 

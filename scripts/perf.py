@@ -10,24 +10,25 @@ import argparse
 import os
 
 from ganinfer import cli, registry
+from ganinfer.backends import backend_of
 from ganinfer.backends.onnxruntime import OrtSession, versions
 from ganinfer.bench import BenchSettings, available_cores, measure, provenance
 from ganinfer.fileio import write_json
 from ganinfer.inputs import InputSet
 
 
-def run(model, onnx, inputs, chip, bs, out, threads=1, bench=None):
+def run(model, onnx, inputs, chip, bs, out, threads=1, bench=None, provider_options=None):
     spec = registry.get(model)
     settings = BenchSettings.from_config(bench)
     # the rule may claim every scheduler slot (to run alone); use at most the cores we have
-    session = OrtSession(onnx, chip, min(threads, available_cores()))
+    session = OrtSession(onnx, chip, min(threads, available_cores()), dict(provider_options or {}))
     feeds = InputSet(spec, inputs).first_batch(bs)
     rec = measure(lambda: session.run(feeds), bs, settings)
     rt = versions()
     rec = {
         "model": model,
         "chip": chip,
-        "backend": "onnxruntime",
+        "backend": backend_of(chip, "ort-cann"),
         "threads": session.threads,
         "providers": session.providers,
         "runtime_version": f"onnxruntime {rt['onnxruntime']}",
@@ -52,6 +53,13 @@ def parser():
     p.add_argument("--bs", type=int, required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument(
+        "--provider-option",
+        dest="provider_options",
+        action="append",
+        type=lambda s: s.split("=", 1),
+        help="CANN EP option KEY=VALUE (device_id, precision_mode, ...), repeated",
+    )
     for name, default in BenchSettings.__dataclass_fields__.items():
         p.add_argument(
             f"--{name.replace('_', '-')}", dest=f"bench_{name}", type=type(default.default), default=default.default
@@ -73,6 +81,7 @@ def from_snakemake(smk):
         bs=int(smk.wildcards.bs),
         out=smk.output[0],
         threads=smk.threads,
+        provider_options=smk.params.provider_options,
         bench=smk.params.bench,
     )
 

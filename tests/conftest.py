@@ -28,12 +28,13 @@ def run_script(name: str, *args, check: bool = True, cwd: Path | None = None) ->
     return proc
 
 
-def snakemake(*args, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+def snakemake(*args, cwd: Path, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
     proc = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,
+        env=env,
     )
     if check and proc.returncode != 0:
         raise AssertionError(
@@ -52,6 +53,18 @@ def new_workdir(path: Path) -> Path:
 
 def error_lines(proc: subprocess.CompletedProcess) -> list[str]:
     return [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+
+
+def tool_env(simulator: bool) -> dict:
+    """Environment for shell rules: this Python first on PATH (``python3`` in the Ascend
+    rules), and with ``simulator`` the test-only atc / ais_bench simulator."""
+    path = [str(Path(sys.executable).parent), os.environ.get("PATH", "")]
+    env = {**os.environ, "PYTHONPATH": ""}
+    if simulator:
+        path.insert(0, str(ROOT / "tests" / "sim" / "bin"))
+        env["PYTHONPATH"] = str(ROOT / "tests" / "sim")
+    env["PATH"] = os.pathsep.join(path)
+    return env
 
 
 @pytest.fixture(scope="session")

@@ -54,10 +54,18 @@ def measure(fn: Callable[[], object], bs: int, settings: BenchSettings) -> dict:
             elapsed >= settings.max_seconds
         ):
             break
+    return record(latencies, bs, settings, elapsed, warmup_runs=done)
+
+
+def record(latencies: list[float], bs: int, settings: BenchSettings, elapsed: float, warmup_runs: int) -> dict:
+    """The perf record of per-iteration latencies (ms) that took ``elapsed`` seconds in all.
+
+    Shared by the harness and by backends that time themselves (ais_bench's
+    ``npu_compute_time_list``)."""
     stats = summarize(latencies)
     reasons = []
     if stats["count"] < settings.min_iterations:
-        reasons.append(f"only {stats['count']} iterations < {settings.min_iterations} (max_seconds reached)")
+        reasons.append(f"only {stats['count']} iterations < {settings.min_iterations}")
     if elapsed < settings.min_seconds:
         reasons.append(f"ran {elapsed:.2f} s < {settings.min_seconds} s")
     if stats["cov"] > settings.max_cov:
@@ -66,12 +74,12 @@ def measure(fn: Callable[[], object], bs: int, settings: BenchSettings) -> dict:
         "batch_size": bs,
         "latency_ms": stats,
         "throughput_fps": throughput(bs, stats["mean"]),
-        "wall_throughput_fps": bs * stats["count"] / elapsed,
+        "wall_throughput_fps": bs * stats["count"] / elapsed if elapsed > 0 else 0.0,
         "duration_s": elapsed,
         "valid": not reasons,
         "invalid_reason": "; ".join(reasons),
         "settings": asdict(settings),
-        "warmup_runs": done,
+        "warmup_runs": warmup_runs,
         "latencies_ms": latencies,
     }
 

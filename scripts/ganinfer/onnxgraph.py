@@ -54,7 +54,7 @@ def export_onnx(spec: ModelSpec, weights: str, out: str | Path, bs: int | None =
     return io_names(graph)
 
 
-def clip_max(model, value: float = 2048.0) -> int:
+def clip_max(model, spec: ModelSpec | None = None, value: float = 2048.0) -> int:
     """Give every Clip node an explicit max input (ATC and onnxsim need one).
 
     Returns the number of Clip nodes changed.
@@ -79,22 +79,37 @@ def clip_max(model, value: float = 2048.0) -> int:
     return changed
 
 
-FIXUPS = {"clip_max": clip_max}
+def name_output_node(model, spec: ModelSpec) -> int:
+    """Give the node that produces the graph output the name ATC's ``--out_nodes`` names
+    (the guide's auto-generated ``Tanh_156`` for CycleGAN); returns 1 when renamed."""
+    wanted = spec.atc.out_nodes.split(":", 1)[0]
+    output = model.graph.output[0].name
+    for node in model.graph.node:
+        if output in node.output:
+            if node.name == wanted:
+                return 0
+            node.name = wanted
+            return 1
+    raise InputError(f"graph output {output} has no producing node; re-export the model")
+
+
+FIXUPS = {"clip_max": clip_max, "name_output_node": name_output_node}
 
 
 def simplify_onnx(spec: ModelSpec, source: str, bs: int, out: str | Path) -> dict:
-    """Fix the batch to ``bs``, apply the registry's fix-ups, simplify with onnxsim."""
+    """Fix the batch to ``bs``, simplify with onnxsim, apply the registry's graph fix-ups."""
     import onnx
     import onnxsim
 
     model = onnx.load(source)
     before = len(model.graph.node)
-    for fix in spec.graph_fixups:
-        FIXUPS[fix](model)
     shapes = {t.name: list(t.batch_shape(bs)) for t in spec.inputs}
     simplified, ok = onnxsim.simplify(model, overwrite_input_shapes=shapes)
     if not ok:
         raise InputError(f"{source}: onnxsim could not validate the simplified model at bs {bs}; re-export it")
+    for fix in spec.graph_fixups:  # on the graph ATC will read
+        FIXUPS[fix](simplified, spec)
+    onnx.checker.check_model(simplified)
     with atomic_path(Path(out)) as tmp:
         onnx.save(simplified, str(tmp))
     return {"nodes_before": before, "nodes_after": len(simplified.graph.node), **io_names(simplified)}

@@ -1,7 +1,11 @@
 """Chips and the backend that serves each.
 
 A chip value from the config selects a backend; everything after inference (outputs,
-accuracy, images, tables) is backend-independent.
+accuracy, images, tables) is backend-independent:
+
+- ``cpu``: ONNX Runtime, CPU execution provider, on the simplified ONNX
+- ``Ascend<soc>`` (``Ascend310``, ``Ascend310P3``, ...): ATC -> ``.om`` -> ais_bench, or, with
+  ``ascend.runtime: ort-cann``, ONNX Runtime's CANN execution provider on the simplified ONNX
 """
 
 from __future__ import annotations
@@ -10,21 +14,43 @@ import re
 
 from ganinfer.errors import InputError
 
-# chip value -> (backend, ONNX Runtime execution providers)
-ORT_CHIPS = {
-    "cpu": ("onnxruntime", ["CPUExecutionProvider"]),
-}
-ASCEND_CHIP = re.compile(r"Ascend\w+")
+ORT_PROVIDERS = {"cpu": ["CPUExecutionProvider"]}
+ASCEND_PATTERN = r"Ascend[0-9A-Za-z]+"
+ASCEND_RUNTIMES = ("ais_bench", "ort-cann")
+
+
+def is_ascend(chip: str) -> bool:
+    return re.fullmatch(ASCEND_PATTERN, chip) is not None
 
 
 def supported_chips() -> list[str]:
-    return list(ORT_CHIPS)
+    return [*ORT_PROVIDERS, "Ascend<soc> (e.g. Ascend310P3)"]
 
 
-def backend_of(chip: str) -> str:
-    if chip in ORT_CHIPS:
-        return ORT_CHIPS[chip][0]
-    raise InputError(
-        f"unknown chip '{chip}': supported chips are {', '.join(supported_chips())} "
-        "(fix 'chips' in config/config.yaml or on the command line)"
-    )
+def chip_pattern() -> str:
+    """Regular expression of every chip value (a wildcard constraint)."""
+    return "|".join([*map(re.escape, ORT_PROVIDERS), ASCEND_PATTERN])
+
+
+def check_chip(chip: str) -> None:
+    if chip not in ORT_PROVIDERS and not is_ascend(chip):
+        raise InputError(
+            f"unknown chip '{chip}': supported chips are {', '.join(supported_chips())} "
+            "(fix 'chips' in config/config.yaml or on the command line)"
+        )
+
+
+def backend_of(chip: str, ascend_runtime: str = "ais_bench") -> str:
+    check_chip(chip)
+    if is_ascend(chip):
+        return "ais_bench" if ascend_runtime == "ais_bench" else "onnxruntime-cann"
+    return "onnxruntime"
+
+
+def ort_providers(chip: str, cann_options: dict | None = None) -> list:
+    """ONNX Runtime providers for ``chip``; Ascend chips get the CANN EP with its options."""
+    check_chip(chip)
+    if is_ascend(chip):
+        options = {k: str(v) for k, v in (cann_options or {}).items() if v is not None}
+        return [("CANNExecutionProvider", options), "CPUExecutionProvider"]
+    return list(ORT_PROVIDERS[chip])

@@ -1,26 +1,37 @@
-"""ONNX Runtime sessions for the chips it serves."""
+"""ONNX Runtime sessions for the chips it serves (CPU EP, or CANN EP for Ascend chips)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ganinfer.backends import ORT_CHIPS, backend_of
+from ganinfer.backends import ort_providers
+from ganinfer.errors import InputError
+
+INSTALL_HINT = {
+    "CANNExecutionProvider": "pip install onnxruntime-cann==1.24.4 on the NPU node and source CANN's set_env.sh",
+}
 
 
 class OrtSession:
     """A session on one simplified ONNX file; ``run(feeds)`` returns the first output."""
 
-    def __init__(self, onnx_path: str, chip: str, threads: int):
+    def __init__(self, onnx_path: str, chip: str, threads: int, provider_options: dict | None = None):
         import onnxruntime as ort
 
-        backend_of(chip)
+        providers = ort_providers(chip, provider_options)
+        wanted = providers[0][0] if isinstance(providers[0], tuple) else providers[0]
+        if wanted not in ort.get_available_providers():
+            raise InputError(
+                f"chip '{chip}' needs ONNX Runtime's {wanted}, which onnxruntime {ort.__version__} here lacks "
+                f"({INSTALL_HINT.get(wanted, 'install an onnxruntime build with it')})"
+            )
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = max(1, int(threads))
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
-        self.session = ort.InferenceSession(str(onnx_path), sess_options=opts, providers=ORT_CHIPS[chip][1])
+        self.session = ort.InferenceSession(str(onnx_path), sess_options=opts, providers=providers)
         self.output_name = self.session.get_outputs()[0].name
         self.threads = opts.intra_op_num_threads
         self.providers = self.session.get_providers()

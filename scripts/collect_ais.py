@@ -1,0 +1,35 @@
+"""After ais_bench's accuracy run: move its outputs into the common layout
+(``outputs/{chip}/bs{bs}/<stem>_0.bin``) and write the summary json with the workflow's
+fields. Reads both summary layouts (``<dir>_summary.json`` beside the folder, or the
+older ``sumary.json`` inside it). Called by the `infer_ais_bench` rule after ais_bench.
+
+By hand:  python scripts/collect_ais.py --model dcgan --chip Ascend310P3 --bs 4 \
+              --raw results/dcgan/ais/Ascend310P3/bs4 \
+              --inputs results/dcgan/inputs --out results/dcgan/outputs/Ascend310P3/bs4 \
+              --summary results/dcgan/outputs/Ascend310P3/bs4_summary.json
+"""
+
+import argparse
+
+from ganinfer import cli, registry
+from ganinfer.backends.ascend import collect_outputs
+
+
+def run(model, chip, bs, raw, inputs, out, summary):
+    spec = registry.get(model)
+    extra = {"chip": chip, "batch_size": bs, "backend": "ais_bench"}
+    rec = collect_outputs(spec, inputs, raw, out, summary, extra)
+    mean = rec["NPU_compute_time"].get("mean", 0.0)
+    print(f"{model} {chip} bs{bs}: {rec['samples']} outputs collected, NPU compute mean {mean:.3f} ms -> {out}")
+
+
+def parser():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for name in ("model", "chip", "raw", "inputs", "out", "summary"):
+        p.add_argument(f"--{name}", required=True)
+    p.add_argument("--bs", type=int, required=True)
+    return cli.add_log(p)
+
+
+if __name__ == "__main__":
+    cli.main(run, parser)

@@ -1,0 +1,67 @@
+"""After ais_bench's timed run (``--loop``): the per-execution NPU compute times of its
+summary json -> the workflow's perf record (same statistics and VALID rules as the
+harness; throughput = 1000 * bs / mean NPU_compute_time, ais_bench's own figure; H2D and
+D2H latencies kept beside it). Called by the `perf_ais_bench` rule after ais_bench.
+
+By hand:  python scripts/perf_ais.py --model dcgan --chip Ascend310P3 --bs 4 \
+              --raw results/dcgan/ais/Ascend310P3/perf_bs4 \
+              --out results/dcgan/perf/Ascend310P3/bs4.json [--min-iterations 10 --min-seconds 1]
+"""
+
+import argparse
+import os
+import shutil
+
+from ganinfer import cli, registry
+from ganinfer.backends.ascend import find_summary, timed_latencies
+from ganinfer.bench import BenchSettings, provenance, record
+from ganinfer.fileio import write_json
+
+
+def run(model, chip, bs, raw, out, bench=None):
+    registry.get(model)
+    settings = BenchSettings.from_config(bench)
+    latencies, summary = timed_latencies(raw)
+    rec = record(latencies, bs, settings, elapsed=sum(latencies) / 1000.0, warmup_runs=settings.warmup)
+    rec = {
+        "model": model,
+        "chip": chip,
+        "backend": "ais_bench",
+        "threads": "",
+        "runtime_version": "ais_bench",
+        **rec,
+        "ais_bench_throughput": summary.get("throughput"),
+        "H2D_latency_ms": summary.get("H2D_latency", {}).get("mean"),
+        "D2H_latency_ms": summary.get("D2H_latency", {}).get("mean"),
+        "provenance": {**provenance(os.path.dirname(os.path.abspath(__file__))), "device": chip},
+    }
+    summary_path = find_summary(raw)
+    write_json(rec, out)
+    shutil.rmtree(raw, ignore_errors=True)
+    summary_path.unlink(missing_ok=True)
+    lat = rec["latency_ms"]
+    print(
+        f"{model} {chip} bs{bs}: {rec['throughput_fps']:.1f} img/s (NPU compute), mean {lat['mean']:.4f} ms, "
+        f"{lat['count']} executions, {'VALID' if rec['valid'] else 'INVALID: ' + rec['invalid_reason']}"
+    )
+
+
+def parser():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for name in ("model", "chip", "raw", "out"):
+        p.add_argument(f"--{name}", required=True)
+    p.add_argument("--bs", type=int, required=True)
+    for name, default in BenchSettings.__dataclass_fields__.items():
+        p.add_argument(
+            f"--{name.replace('_', '-')}", dest=f"bench_{name}", type=type(default.default), default=default.default
+        )
+    return cli.add_log(p)
+
+
+def _cli_run(**kw):
+    bench = {k.removeprefix("bench_"): kw.pop(k) for k in list(kw) if k.startswith("bench_")}
+    run(bench=bench, **kw)
+
+
+if __name__ == "__main__":
+    cli.main(_cli_run, parser)
