@@ -123,11 +123,11 @@ NEVER = "(?!x)x"
 
 def ort_chip_regex():
     """Chips the ONNX Runtime rules serve: cpu, and Ascend chips with ascend.runtime ort-cann."""
-    return "cpu|" + ASCEND_PATTERN if ASCEND["runtime"] == "ort-cann" else "cpu"
+    return f"cpu|{ASCEND_PATTERN}" if ASCEND["runtime"] == "ort-cann" else "cpu"
 
 
 def ais_chip_regex():
-    """Chips the ATC + ais_bench rules serve."""
+    """Chips the ATC and ais_bench rules serve."""
     return ASCEND_PATTERN if ASCEND["runtime"] == "ais_bench" else NEVER
 
 
@@ -143,7 +143,7 @@ def npu_count(wildcards):
 
 
 def atc_prefix(wildcards, output):
-    return output[0].removesuffix(".om") + ".atc"
+    return f"{output[0].removesuffix('.om')}.atc"
 
 
 def keep_dtype_file(wildcards):

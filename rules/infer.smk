@@ -42,8 +42,10 @@ rule perf_onnxruntime:
     threads: perf_threads()
     resources:
         bench=1,
+        npu=npu_count,
     params:
         bench=config["perf"],
+        provider_options=provider_options,
     script:
         "../scripts/perf.py"
 
