@@ -121,7 +121,8 @@ def markdown_table(header: list[str], rows: list[list]) -> str:
 
 
 def _fps_cell(row: dict) -> str:
-    fps = f"{float(row['throughput_fps']):,.0f}"
+    value = float(row["throughput_fps"])
+    fps = f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
     return fps if row["valid"] == "VALID" else f"{fps} (invalid)"
 
 
