@@ -23,7 +23,7 @@ def run(model, weights, inputs, out, batch=64, threads=1):
     net, _ = load_generator(spec, weights)
     samples = InputSet(spec, inputs)
     with atomic_dir(Path(out)) as tmp, torch.no_grad():
-        for stems, feeds in samples.batches(batch):
+        for stems, feeds in samples.batches(batch, pad=False):
             result = net(*(torch.from_numpy(feeds[n]) for n in spec.input_names)).numpy()
             for j, stem in enumerate(stems):
                 write_bin(result[j], tmp / f"{stem}_0.bin")

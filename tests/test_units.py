@@ -60,6 +60,8 @@ def test_batches_pad_the_last_one_with_its_first_file(tmp_path):
     last = batches[-1][1]["Z"]
     assert last.shape == (2, 100)
     assert np.array_equal(last[0], last[1])
+    unpadded = list(InputSet(spec, tmp_path).batches(2, pad=False))
+    assert unpadded[-1][1]["Z"].shape == (1, 100)
 
 
 def test_atomic_dir_leaves_nothing_on_failure(tmp_path):

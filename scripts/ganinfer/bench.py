@@ -21,8 +21,8 @@ from ganinfer.stats import summarize, throughput
 
 @dataclass(frozen=True)
 class BenchSettings:
-    warmup: int = 3
-    warmup_seconds: float = 0.2
+    warmup: int = 1
+    warmup_seconds: float = 0.5
     min_iterations: int = 10
     min_seconds: float = 2.0
     max_seconds: float = 60.0

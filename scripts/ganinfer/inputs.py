@@ -37,11 +37,12 @@ class InputSet:
     def read(self, index: int) -> dict[str, np.ndarray]:
         return {t.name: read_bin(self.files[t.name][index], t.shape) for t in self.spec.inputs}
 
-    def batches(self, bs: int) -> Iterator[tuple[list[str], dict[str, np.ndarray]]]:
-        """Yield ``(stems of the real samples, feeds with exactly bs rows)``."""
+    def batches(self, bs: int, pad: bool = True) -> Iterator[tuple[list[str], dict[str, np.ndarray]]]:
+        """Yield ``(stems of the real samples, feeds)``; with ``pad`` every batch has exactly
+        ``bs`` rows (what a fixed-batch device model needs), else the last one may be short."""
         for start in range(0, len(self), bs):
             idx = list(range(start, min(start + bs, len(self))))
-            padded = idx + [idx[0]] * (bs - len(idx))
+            padded = idx + [idx[0]] * (bs - len(idx)) if pad else idx
             samples = [self.read(i) for i in padded]
             feeds = {t.name: np.stack([s[t.name] for s in samples]) for t in self.spec.inputs}
             yield [self.stems[i] for i in idx], feeds
