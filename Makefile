@@ -11,11 +11,11 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install -q --no-compile -r requirements.txt
+	$(BIN)/python -m pip install -q -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install -q --no-compile -r requirements-dev.txt
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
 # the main target on the embedded default config (config/config.yaml)
