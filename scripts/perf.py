@@ -12,7 +12,7 @@ import os
 from ganinfer import cli, registry
 from ganinfer.backends import backend_of
 from ganinfer.backends.onnxruntime import OrtSession, versions
-from ganinfer.bench import BenchSettings, available_cores, measure, provenance
+from ganinfer.bench import BenchSettings, add_arguments, available_cores, measure, provenance, with_settings
 from ganinfer.fileio import write_json
 from ganinfer.inputs import InputSet
 
@@ -60,16 +60,8 @@ def parser():
         type=lambda s: s.split("=", 1),
         help="CANN EP option KEY=VALUE (device_id, precision_mode, ...), repeated",
     )
-    for name, default in BenchSettings.__dataclass_fields__.items():
-        p.add_argument(
-            f"--{name.replace('_', '-')}", dest=f"bench_{name}", type=type(default.default), default=default.default
-        )
+    add_arguments(p)
     return cli.add_log(p)
-
-
-def _cli_run(**kw):
-    bench = {k.removeprefix("bench_"): kw.pop(k) for k in list(kw) if k.startswith("bench_")}
-    run(bench=bench, **kw)
 
 
 def from_snakemake(smk):
@@ -88,4 +80,4 @@ def from_snakemake(smk):
 
 if __name__ == "__main__":
     smk = globals().get("snakemake")
-    cli.main(run if smk else _cli_run, parser, smk, from_snakemake)
+    cli.main(run if smk else with_settings(run), parser, smk, from_snakemake)

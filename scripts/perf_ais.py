@@ -14,7 +14,7 @@ import shutil
 
 from ganinfer import cli, registry
 from ganinfer.backends.ascend import find_summary, timed_latencies
-from ganinfer.bench import BenchSettings, provenance, record
+from ganinfer.bench import BenchSettings, add_arguments, provenance, record, with_settings
 from ganinfer.fileio import write_json
 
 
@@ -51,17 +51,9 @@ def parser():
     for name in ("model", "chip", "raw", "out"):
         p.add_argument(f"--{name}", required=True)
     p.add_argument("--bs", type=int, required=True)
-    for name, default in BenchSettings.__dataclass_fields__.items():
-        p.add_argument(
-            f"--{name.replace('_', '-')}", dest=f"bench_{name}", type=type(default.default), default=default.default
-        )
+    add_arguments(p)
     return cli.add_log(p)
 
 
-def _cli_run(**kw):
-    bench = {k.removeprefix("bench_"): kw.pop(k) for k in list(kw) if k.startswith("bench_")}
-    run(bench=bench, **kw)
-
-
 if __name__ == "__main__":
-    cli.main(_cli_run, parser)
+    cli.main(with_settings(run), parser)

@@ -34,6 +34,23 @@ class BenchSettings:
         return cls(**{k: cfg[k] for k in cls.__dataclass_fields__ if k in cfg})
 
 
+def add_arguments(p) -> None:
+    """Command-line options ``--warmup``, ``--min-iterations``, ... for scripts run by hand."""
+    for name, field in BenchSettings.__dataclass_fields__.items():
+        kind = type(field.default)
+        p.add_argument(f"--{name.replace('_', '-')}", dest=f"bench_{name}", type=kind, default=field.default)
+
+
+def with_settings(run: Callable[..., object]) -> Callable[..., object]:
+    """Wrap ``run(bench=..., **kw)`` to take the ``bench_*`` options of ``add_arguments``."""
+
+    def call(**kw):
+        bench = {k.removeprefix("bench_"): kw.pop(k) for k in list(kw) if k.startswith("bench_")}
+        return run(bench=bench, **kw)
+
+    return call
+
+
 def measure(fn: Callable[[], object], bs: int, settings: BenchSettings) -> dict:
     """Time ``fn`` (one batch of ``bs`` samples per call) and return the perf record."""
     clock = time.perf_counter

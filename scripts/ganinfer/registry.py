@@ -71,6 +71,28 @@ class ModelSpec:
         return self.file_stem.format(index)
 
 
+def _cyclegan(name: str, direction: str, input_name: str, output_name: str, suffix: str, dataset: str) -> ModelSpec:
+    """One direction of the CycleGAN guide (G_A or G_B: same network, own checkpoint and names)."""
+    return ModelSpec(
+        name=name,
+        title=f"CycleGAN {direction} (ResnetGenerator, 9 blocks)",
+        guide="ACL_PyTorch/contrib/cv/gan/CycleGAN",
+        network="cyclegan",
+        checkpoint_key=None,
+        inputs=(TensorSpec(input_name, (3, 256, 256)),),
+        output=TensorSpec(output_name, (3, 256, 256)),
+        file_stem="{:d}_" + suffix,
+        preprocess="image_folder",
+        postprocess="tanh",
+        accuracy=("flat_cosine", "channel_cosine"),
+        graph_fixups=("name_output_node",),
+        atc=AtcSpec(input_format="NCHW", out_nodes="Tanh_156:0"),
+        dataset=dataset,
+        default_samples=4,
+        default_batch_sizes=(1, 2),
+    )
+
+
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
@@ -106,41 +128,16 @@ MODELS: dict[str, ModelSpec] = {
             default_samples=16,
             default_batch_sizes=(1, 4),
         ),
-        ModelSpec(
-            name="cyclegan_sat2map",
-            title="CycleGAN G_A, satellite -> map (ResnetGenerator, 9 blocks)",
-            guide="ACL_PyTorch/contrib/cv/gan/CycleGAN",
-            network="cyclegan",
-            checkpoint_key=None,
-            inputs=(TensorSpec("img_sat_maps", (3, 256, 256)),),
-            output=TensorSpec("maps", (3, 256, 256)),
-            file_stem="{:d}_A",
-            preprocess="image_folder",
-            postprocess="tanh",
-            accuracy=("flat_cosine", "channel_cosine"),
-            graph_fixups=("name_output_node",),
-            atc=AtcSpec(input_format="NCHW", out_nodes="Tanh_156:0"),
-            dataset="maps testA (aerial photos, <n>_A.jpg)",
-            default_samples=6,
-            default_batch_sizes=(1, 2),
+        _cyclegan(
+            "cyclegan_sat2map",
+            "G_A, satellite -> map",
+            "img_sat_maps",
+            "maps",
+            "A",
+            "maps testA (aerial photos, <n>_A.jpg)",
         ),
-        ModelSpec(
-            name="cyclegan_map2sat",
-            title="CycleGAN G_B, map -> satellite (ResnetGenerator, 9 blocks)",
-            guide="ACL_PyTorch/contrib/cv/gan/CycleGAN",
-            network="cyclegan",
-            checkpoint_key=None,
-            inputs=(TensorSpec("img_maps_sat", (3, 256, 256)),),
-            output=TensorSpec("sat", (3, 256, 256)),
-            file_stem="{:d}_B",
-            preprocess="image_folder",
-            postprocess="tanh",
-            accuracy=("flat_cosine", "channel_cosine"),
-            graph_fixups=("name_output_node",),
-            atc=AtcSpec(input_format="NCHW", out_nodes="Tanh_156:0"),
-            dataset="maps testB (maps, <n>_B.jpg)",
-            default_samples=6,
-            default_batch_sizes=(1, 2),
+        _cyclegan(
+            "cyclegan_map2sat", "G_B, map -> satellite", "img_maps_sat", "sat", "B", "maps testB (maps, <n>_B.jpg)"
         ),
         ModelSpec(
             name="dgnet",
