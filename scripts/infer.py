@@ -10,7 +10,7 @@ import argparse
 
 from ganinfer import cli, registry
 from ganinfer.backends import backend_of
-from ganinfer.backends.onnxruntime import OrtSession, versions
+from ganinfer.backends.onnxruntime import OrtSession, add_provider_option, versions
 from ganinfer.runner import run_folder
 
 
@@ -38,13 +38,7 @@ def parser():
     p.add_argument("--out", required=True)
     p.add_argument("--summary", required=True)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument(
-        "--provider-option",
-        dest="provider_options",
-        action="append",
-        type=lambda s: s.split("=", 1),
-        help="CANN EP option KEY=VALUE (device_id, precision_mode, ...), repeated",
-    )
+    add_provider_option(p)
     return cli.add_log(p)
 
 

@@ -11,7 +11,7 @@ import os
 
 from ganinfer import cli, registry
 from ganinfer.backends import backend_of
-from ganinfer.backends.onnxruntime import OrtSession, versions
+from ganinfer.backends.onnxruntime import OrtSession, add_provider_option, versions
 from ganinfer.bench import BenchSettings, add_arguments, available_cores, measure, provenance, with_settings
 from ganinfer.fileio import write_json
 from ganinfer.inputs import InputSet
@@ -53,13 +53,7 @@ def parser():
     p.add_argument("--bs", type=int, required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument(
-        "--provider-option",
-        dest="provider_options",
-        action="append",
-        type=lambda s: s.split("=", 1),
-        help="CANN EP option KEY=VALUE (device_id, precision_mode, ...), repeated",
-    )
+    add_provider_option(p)
     add_arguments(p)
     return cli.add_log(p)
 

@@ -40,6 +40,17 @@ class OrtSession:
         return self.session.run([self.output_name], feeds)[0]
 
 
+def add_provider_option(p) -> None:
+    """``--provider-option KEY=VALUE`` (repeated) for scripts run by hand."""
+    p.add_argument(
+        "--provider-option",
+        dest="provider_options",
+        action="append",
+        type=lambda s: s.split("=", 1),
+        help="CANN EP option KEY=VALUE (device_id, precision_mode, ...), repeated",
+    )
+
+
 def versions() -> dict:
     import onnxruntime as ort
 
