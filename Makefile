@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 JOBS ?= 4
 
-.PHONY: run readme test lint clean
+.PHONY: run readme test lint benchmark clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	$(BIN)/snakefmt --check .
 	$(BIN)/snakemake --lint
+
+# the harness's own benchmark (overhead, ONNX Runtime vs PyTorch eager, % of GEMM peak); prints figures
+benchmark: $(VENV)/.runtime
+	$(BIN)/python scripts/benchmark_harness.py
 
 clean:
 	rm -rf results resources .snakemake

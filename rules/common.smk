@@ -284,3 +284,22 @@ def grid_files(wildcards=None):
 
 def weights_info_files(wildcards=None):
     return [f"resources/weights/{m}.json" for m in config["models"]]
+
+
+def macs_input(wildcards):
+    """MACs per image are counted on the simplified graph of the model's first batch size."""
+    bs = batch_sizes(wildcards.model)[0]
+    return f"results/{wildcards.model}/onnx/{wildcards.model}_bs{bs}.onnx"
+
+
+def macs_files(wildcards=None):
+    return [f"results/{m}/onnx/{m}_macs.json" for m in config["models"]]
+
+
+def gemm_peak_files(wildcards=None):
+    """The GEMM peak is measured on the chips ONNX Runtime serves (none on ais_bench chips)."""
+    return [
+        f"results/roofline/gemm_{c}.json"
+        for c in config["chips"]
+        if re.fullmatch(ort_chip_regex(), c)
+    ]

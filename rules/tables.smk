@@ -9,6 +9,8 @@ rule tables:
         accuracy=accuracy_files(),
         weights=weights_info_files(),
         grids=grid_files(),
+        macs=macs_files(),
+        gemm=gemm_peak_files(),
     output:
         perf="results/tables/perf.csv",
         accuracy="results/tables/accuracy.csv",
@@ -20,6 +22,9 @@ rule tables:
         "results/logs/tables.log",
     conda:
         "../envs/report.yaml"
+    params:
+        ratios=config["perf_table"]["ratios"],
+        check=config["perf_table"]["check"],
     script:
         "../scripts/tables.py"
 

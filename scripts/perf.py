@@ -17,7 +17,7 @@ from ganinfer.fileio import write_json
 from ganinfer.inputs import InputSet
 
 
-def run(model, onnx, inputs, chip, bs, out, threads=1, bench=None, provider_options=None):
+def run(model, onnx, inputs, chip, bs, out, threads=1, bench=None, provider_options=None, config=None):
     spec = registry.get(model)
     settings = BenchSettings.from_config(bench)
     # the rule may claim every scheduler slot (to run alone); use at most the cores we have
@@ -32,8 +32,10 @@ def run(model, onnx, inputs, chip, bs, out, threads=1, bench=None, provider_opti
         "threads": session.threads,
         "providers": session.providers,
         "runtime_version": f"onnxruntime {rt['onnxruntime']}",
+        # host arrays in, host array out: the CPU provider has no separate device time
+        "timing": "end-to-end",
         **rec,
-        "provenance": provenance(os.path.dirname(os.path.abspath(__file__))),
+        "provenance": provenance(os.path.dirname(os.path.abspath(__file__)), config, rt),
     }
     write_json(rec, out)
     lat = rec["latency_ms"]
@@ -69,6 +71,7 @@ def from_snakemake(smk):
         threads=smk.threads,
         provider_options=smk.params.provider_options,
         bench=smk.params.bench,
+        config=smk.config,
     )
 
 

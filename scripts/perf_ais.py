@@ -13,9 +13,10 @@ import os
 import shutil
 
 from ganinfer import cli, registry
-from ganinfer.backends.ascend import find_summary, timed_latencies
+from ganinfer.backends.ascend import ais_versions, find_summary, timed_latencies
 from ganinfer.bench import BenchSettings, add_arguments, provenance, record, with_settings
 from ganinfer.fileio import write_json
+from ganinfer.stats import throughput
 
 
 def run(model, chip, bs, raw, out, bench=None):
@@ -23,6 +24,9 @@ def run(model, chip, bs, raw, out, bench=None):
     settings = BenchSettings.from_config(bench)
     latencies, summary = timed_latencies(raw)
     rec = record(latencies, bs, settings, elapsed=sum(latencies) / 1000.0, warmup_runs=settings.warmup)
+    h2d = summary.get("H2D_latency", {}).get("mean")
+    d2h = summary.get("D2H_latency", {}).get("mean")
+    e2e = None if h2d is None or d2h is None else throughput(bs, rec["latency_ms"]["mean"] + h2d + d2h)
     rec = {
         "model": model,
         "chip": chip,
@@ -30,10 +34,16 @@ def run(model, chip, bs, raw, out, bench=None):
         "threads": "",
         "runtime_version": "ais_bench",
         **rec,
+        # throughput_fps is ais_bench's device-only figure; end-to-end adds the copies
+        "timing": "device-only",
+        "throughput_e2e_fps": e2e,
         "ais_bench_throughput": summary.get("throughput"),
-        "H2D_latency_ms": summary.get("H2D_latency", {}).get("mean"),
-        "D2H_latency_ms": summary.get("D2H_latency", {}).get("mean"),
-        "provenance": {**provenance(os.path.dirname(os.path.abspath(__file__))), "device": chip},
+        "H2D_latency_ms": h2d,
+        "D2H_latency_ms": d2h,
+        "provenance": {
+            **provenance(os.path.dirname(os.path.abspath(__file__)), packages=ais_versions()),
+            "device": chip,
+        },
     }
     summary_path = find_summary(raw)
     write_json(rec, out)

@@ -2,7 +2,9 @@
 batch size) and the Markdown fragments the README shows.
 
 By hand:  python scripts/tables.py --perf results/*/perf/*/*.json --accuracy results/*/accuracy/*/*.json \
-              --weights resources/weights/*.json --grids results/*/images/*/bs*_grid.png --outdir results/tables
+              --weights resources/weights/*.json --grids results/*/images/*/bs*_grid.png \
+              --macs results/*/onnx/*_macs.json --gemm results/roofline/gemm_*.json --outdir results/tables \
+              [--ratio Ascend310P3 Ascend310 --check Ascend310P3 Ascend310 0.5]
 """
 
 import argparse
@@ -45,14 +47,16 @@ def readme_grids(grids, weights):
     return [best[k] for k in sorted(best)]
 
 
-def run(perf, accuracy, weights, grids, outdir):
+def run(perf, accuracy, weights, grids, outdir, macs=(), gemm=(), ratios=(), check=None):
     wkind = {w["model"]: w["weights"] for w in map(read_json, weights)}
+    model_macs = {m["model"]: m["macs_per_image"] for m in map(read_json, macs)}
+    peaks = {g["chip"]: g["peak_gflops"] for g in map(read_json, gemm)}
     out = Path(outdir)
-    perf_rows = [perf_row(read_json(p), wkind) for p in perf]
+    perf_rows = [perf_row(read_json(p), wkind, model_macs, peaks) for p in perf]
     acc_rows = [accuracy_row(read_json(p), wkind) for p in accuracy]
     write_csv(perf_rows, PERF_COLUMNS, out / "perf.csv")
     write_csv(acc_rows, ACCURACY_COLUMNS, out / "accuracy.csv")
-    write_text(perf_markdown(perf_rows), out / "perf.md")
+    write_text(perf_markdown(perf_rows, ratios, check), out / "perf.md")
     write_text(accuracy_markdown(acc_rows), out / "accuracy.md")
     shown = readme_grids(grids, wkind)
     write_text(images_markdown(shown), out / "images.md")
@@ -66,8 +70,25 @@ def parser():
     p.add_argument("--accuracy", nargs="+", default=[])
     p.add_argument("--weights", nargs="+", default=[])
     p.add_argument("--grids", nargs="+", default=[])
+    p.add_argument("--macs", nargs="+", default=[])
+    p.add_argument("--gemm", nargs="+", default=[])
     p.add_argument("--outdir", required=True)
+    p.add_argument("--ratio", dest="ratios", nargs=2, action="append", default=[], metavar=("CHIP", "BASELINE"))
+    p.add_argument(
+        "--check",
+        nargs=3,
+        metavar=("CHIP", "BASELINE", "MIN_RATIO"),
+        type=str,
+        help="the guides' check column: CHIP reaches at least MIN_RATIO x BASELINE",
+    )
     return cli.add_log(p)
+
+
+def check_option(values):
+    if not values:
+        return None
+    chip, baseline, ratio = values
+    return {"chip": chip, "baseline": baseline, "min_ratio": float(ratio)}
 
 
 def from_snakemake(smk):
@@ -76,9 +97,18 @@ def from_snakemake(smk):
         accuracy=smk.input.accuracy,
         weights=smk.input.weights,
         grids=smk.input.grids,
+        macs=smk.input.macs,
+        gemm=smk.input.gemm,
         outdir=str(Path(smk.output.perf).parent),
+        ratios=smk.params.ratios,
+        check=smk.params.check,
     )
 
 
+def by_hand(check=None, **kw):
+    return run(check=check_option(check), **kw)
+
+
 if __name__ == "__main__":
-    cli.main(run, parser, globals().get("snakemake"), from_snakemake)
+    smk = globals().get("snakemake")
+    cli.main(run if smk else by_hand, parser, smk, from_snakemake)

@@ -3,11 +3,19 @@
 Warm-up runs (at least ``warmup`` runs and ``warmup_seconds``) are excluded; then the same batch is run until at least
 ``min_iterations`` iterations AND at least ``min_seconds`` have passed (or
 ``max_seconds`` is reached). Each iteration is timed with ``time.perf_counter``
-around the backend call only. The record says VALID or INVALID with the reason.
+around the backend call only, with Python's garbage collector paused.
+
+A run is VALID when it met both minimums, its robust CoV (1.4826 * MAD / median) is at
+most ``max_cov`` (the iterations are stable) and its mean is within ``max_cov`` of its
+median (the throughput, 1000 * bs / mean, is not carried by a few preempted
+iterations). Otherwise the record says INVALID and why.
 """
 
 from __future__ import annotations
 
+import gc
+import hashlib
+import json
 import os
 import platform
 import socket
@@ -60,17 +68,23 @@ def measure(fn: Callable[[], object], bs: int, settings: BenchSettings) -> dict:
         fn()
         done += 1
     latencies: list[float] = []
-    start = clock()
-    while True:
-        t0 = clock()
-        fn()
-        t1 = clock()
-        latencies.append((t1 - t0) * 1000.0)
-        elapsed = t1 - start
-        if (len(latencies) >= settings.min_iterations and elapsed >= settings.min_seconds) or (
-            elapsed >= settings.max_seconds
-        ):
-            break
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # a collection inside the loop would be charged to one iteration
+    try:
+        start = clock()
+        while True:
+            t0 = clock()
+            fn()
+            t1 = clock()
+            latencies.append((t1 - t0) * 1000.0)
+            elapsed = t1 - start
+            if (len(latencies) >= settings.min_iterations and elapsed >= settings.min_seconds) or (
+                elapsed >= settings.max_seconds
+            ):
+                break
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return record(latencies, bs, settings, elapsed, warmup_runs=done)
 
 
@@ -85,8 +99,11 @@ def record(latencies: list[float], bs: int, settings: BenchSettings, elapsed: fl
         reasons.append(f"only {stats['count']} iterations < {settings.min_iterations}")
     if elapsed < settings.min_seconds:
         reasons.append(f"ran {elapsed:.2f} s < {settings.min_seconds} s")
-    if stats["cov"] > settings.max_cov:
-        reasons.append(f"CoV {stats['cov']:.3f} > {settings.max_cov}")
+    if stats["robust_cov"] > settings.max_cov:
+        reasons.append(f"robust CoV {stats['robust_cov']:.3f} > {settings.max_cov}")
+    skew = stats["mean"] / stats["p50"] - 1.0 if stats["p50"] > 0 else 0.0
+    if abs(skew) > settings.max_cov:
+        reasons.append(f"mean {100 * skew:+.0f}% off the median (outlier iterations) > {100 * settings.max_cov:.0f}%")
     return {
         "batch_size": bs,
         "latency_ms": stats,
@@ -129,15 +146,25 @@ def git_commit(path: str) -> str:
         return ""
 
 
-def provenance(workdir: str = ".") -> dict:
+def config_hash(config: dict | None) -> str:
+    """First 12 hex digits of the sha256 of the workflow config (keys sorted), '' without one."""
+    if not config:
+        return ""
+    text = json.dumps(config, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def provenance(workdir: str = ".", config: dict | None = None, packages: dict | None = None) -> dict:
+    """Where and with what a figure was measured: host, CPU, cores, package versions,
+    the workflow's git commit and the hash of the config it ran with."""
     import numpy
 
     return {
         "host": socket.gethostname(),
         "cpu": cpu_name(),
         "cores_available": available_cores(),
-        "python": platform.python_version(),
-        "numpy": numpy.__version__,
+        "packages": {"python": platform.python_version(), "numpy": numpy.__version__, **(packages or {})},
         "git_commit": git_commit(workdir),
+        "config_hash": config_hash(config),
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ganinfer.fileio import atomic_path
+from ganinfer.roofline import gflops
 
 PERF_COLUMNS = [
     "model",
@@ -16,21 +17,32 @@ PERF_COLUMNS = [
     "backend",
     "weights",
     "throughput_fps",
+    "timing",
+    "throughput_e2e_fps",
     "latency_mean_ms",
     "latency_p50_ms",
     "latency_p90_ms",
+    "latency_p95_ms",
     "latency_p99_ms",
     "latency_std_ms",
     "latency_cov",
+    "latency_robust_cov",
     "iterations",
     "duration_s",
     "warmup",
     "threads",
     "valid",
     "invalid_reason",
+    "macs_per_image",
+    "achieved_gflops",
+    "gemm_peak_gflops",
+    "percent_of_peak",
     "device",
+    "host",
     "runtime_version",
+    "packages",
     "git_commit",
+    "config_hash",
     "timestamp",
 ]
 ACCURACY_COLUMNS = [
@@ -56,9 +68,18 @@ def _sort_key(row: dict):
     return (row["model"], row["chip"], int(row["batch_size"]))
 
 
-def perf_row(rec: dict, weights: dict) -> dict:
+def _num(value, fmt: str) -> str:
+    return "" if value is None else format(value, fmt)
+
+
+def perf_row(rec: dict, weights: dict, macs: dict | None = None, peaks: dict | None = None) -> dict:
+    """One perf.csv row; ``macs`` maps model -> MACs per image, ``peaks`` chip -> GEMM GFLOP/s."""
     lat = rec["latency_ms"]
     prov = rec.get("provenance", {})
+    model_macs = (macs or {}).get(rec["model"])
+    achieved = None if model_macs is None else gflops(model_macs, rec["throughput_fps"])
+    peak = (peaks or {}).get(rec["chip"])
+    packages = prov.get("packages", {})
     return {
         "model": rec["model"],
         "chip": rec["chip"],
@@ -66,21 +87,32 @@ def perf_row(rec: dict, weights: dict) -> dict:
         "backend": rec["backend"],
         "weights": weights.get(rec["model"], "unknown"),
         "throughput_fps": f"{rec['throughput_fps']:.1f}",
+        "timing": rec.get("timing", ""),
+        "throughput_e2e_fps": _num(rec.get("throughput_e2e_fps", rec["throughput_fps"]), ".1f"),
         "latency_mean_ms": f"{lat['mean']:.4f}",
         "latency_p50_ms": f"{lat['p50']:.4f}",
         "latency_p90_ms": f"{lat['p90']:.4f}",
+        "latency_p95_ms": _num(lat.get("p95"), ".4f"),
         "latency_p99_ms": f"{lat['p99']:.4f}",
         "latency_std_ms": f"{lat['std']:.4f}",
         "latency_cov": f"{lat['cov']:.4f}",
+        "latency_robust_cov": _num(lat.get("robust_cov"), ".4f"),
         "iterations": lat["count"],
         "duration_s": f"{rec['duration_s']:.2f}",
         "warmup": rec["settings"]["warmup"],
         "threads": rec.get("threads", ""),
         "valid": "VALID" if rec["valid"] else "INVALID",
         "invalid_reason": rec["invalid_reason"],
+        "macs_per_image": "" if model_macs is None else model_macs,
+        "achieved_gflops": _num(achieved, ".1f"),
+        "gemm_peak_gflops": _num(peak, ".1f"),
+        "percent_of_peak": "" if achieved is None or not peak else f"{100.0 * achieved / peak:.1f}",
         "device": prov.get("device", prov.get("cpu", "")),
+        "host": prov.get("host", ""),
         "runtime_version": rec.get("runtime_version", ""),
+        "packages": " ".join(f"{k}={v}" for k, v in sorted(packages.items())),
         "git_commit": prov.get("git_commit", ""),
+        "config_hash": prov.get("config_hash", ""),
         "timestamp": prov.get("timestamp", ""),
     }
 
@@ -120,33 +152,97 @@ def markdown_table(header: list[str], rows: list[list]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _fps(value: float) -> str:
+    return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+
+
 def _fps_cell(row: dict) -> str:
-    value = float(row["throughput_fps"])
-    fps = f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+    fps = _fps(float(row["throughput_fps"]))
     return fps if row["valid"] == "VALID" else f"{fps} (invalid)"
 
 
-def perf_markdown(rows: list[dict]) -> str:
-    """Per model: throughput (img/s) with batch sizes as rows and chips as columns."""
+def _ratio(num: dict | None, den: dict | None) -> float | None:
+    if num is None or den is None or float(den["throughput_fps"]) <= 0:
+        return None
+    return float(num["throughput_fps"]) / float(den["throughput_fps"])
+
+
+def best_rows(rows: list[dict]) -> dict[str, dict]:
+    """Per chip, the row of the batch size with the highest throughput (VALID rows first)."""
+    best: dict[str, dict] = {}
+    for r in rows:
+        key = (r["valid"] == "VALID", float(r["throughput_fps"]))
+        cur = best.get(r["chip"])
+        if cur is None or key > (cur["valid"] == "VALID", float(cur["throughput_fps"])):
+            best[r["chip"]] = r
+    return best
+
+
+def perf_pivot(rows: list[dict], ratios=(), check: dict | None = None) -> tuple[list[str], list[list[str]]]:
+    """The guides' performance table for one model: a row per batch size and a best-batch
+    row; a throughput column per chip; ratio columns for the configured chip pairs that
+    both have rows; the check column (``chip`` >= min_ratio x ``baseline``) when both chips
+    ran; % of the chip's GEMM peak where it was measured."""
+    chips = sorted({r["chip"] for r in rows})
+    sizes = sorted({int(r["batch_size"]) for r in rows})
+    cell = {(int(r["batch_size"]), r["chip"]): r for r in rows}
+    pairs = [(a, b) for a, b in ratios if a in chips and b in chips]
+    checked = check if check and check["chip"] in chips and check["baseline"] in chips else None
+    peak_chips = [c for c in chips if any(r["percent_of_peak"] for r in rows if r["chip"] == c)]
+    header = ["batch size", *(f"{c} (img/s)" for c in chips), *(f"{a}/{b}" for a, b in pairs)]
+    if checked:
+        header.append(f"{checked['chip']} ≥ {checked['min_ratio']:g}× {checked['baseline']}")
+    header += [f"% of GEMM peak ({c})" for c in peak_chips]
+
+    def line(label: str, pick) -> list[str]:
+        out = [label]
+        for c in chips:
+            r = pick(c)
+            at = "" if r is None or label.startswith("bs") else f" (bs{r['batch_size']})"
+            out.append("" if r is None else _fps_cell(r) + at)
+        for a, b in pairs:
+            q = _ratio(pick(a), pick(b))
+            out.append("" if q is None else f"{q:.2f}")
+        if checked:
+            q = _ratio(pick(checked["chip"]), pick(checked["baseline"]))
+            out.append("" if q is None else ("PASS" if q >= checked["min_ratio"] else "FAIL"))
+        for c in peak_chips:
+            r = pick(c)
+            out.append("" if r is None or not r["percent_of_peak"] else f"{r['percent_of_peak']} %")
+        return out
+
+    body = [line(f"bs{bs}", lambda c, bs=bs: cell.get((bs, c))) for bs in sizes]
+    best = best_rows(rows)
+    body.append(line("best", best.get))
+    return header, body
+
+
+def perf_markdown(rows: list[dict], ratios=(), check: dict | None = None) -> str:
+    """Per model: the pivot (see ``perf_pivot``) and where the figures were measured."""
     out = []
     for model in sorted({r["model"] for r in rows}):
         mine = [r for r in rows if r["model"] == model]
-        chips = sorted({r["chip"] for r in mine})
-        sizes = sorted({int(r["batch_size"]) for r in mine})
-        cell = {(int(r["batch_size"]), r["chip"]): r for r in mine}
-        body = []
-        for bs in sizes:
-            line = [f"bs{bs}"]
-            for chip in chips:
-                r = cell.get((bs, chip))
-                line.append("" if r is None else _fps_cell(r))
-            lat = cell.get((bs, chips[0]))
-            line.append("" if lat is None else lat["latency_mean_ms"])
-            body.append(line)
-        weights = mine[0]["weights"]
-        out.append(f"**{model}** ({weights} weights), throughput in images/s:\n\n")
-        out.append(markdown_table(["batch size", *chips, f"mean latency ms ({chips[0]})"], body) + "\n")
+        header, body = perf_pivot(mine, ratios, check)
+        first = mine[0]
+        macs = f", {int(first['macs_per_image']) / 1e6:,.1f} M MACs per image" if first["macs_per_image"] else ""
+        out.append(f"**{model}** ({first['weights']} weights{macs}), throughput in images/s:\n\n")
+        out.append(markdown_table(header, body) + "\n")
+    out.append(perf_footnote(rows))
     return "".join(out)
+
+
+def perf_footnote(rows: list[dict]) -> str:
+    """One line per chip: the device, runtime, threads and GEMM peak the figures came from."""
+    lines = []
+    for chip in sorted({r["chip"] for r in rows}):
+        r = next(r for r in rows if r["chip"] == chip)
+        peak = f"; fp32 GEMM peak {float(r['gemm_peak_gflops']):,.1f} GFLOP/s" if r["gemm_peak_gflops"] else ""
+        threads = f", {r['threads']} threads" if r["threads"] else ""
+        lines.append(
+            f"- {chip}: {r['device']}{threads}, {r['runtime_version']} ({r['timing'] or 'timed'}){peak}; "
+            f"commit {r['git_commit'] or '?'}, config {r['config_hash'] or '?'}"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def accuracy_markdown(rows: list[dict]) -> str:

@@ -153,6 +153,21 @@ def collect_outputs(spec: ModelSpec, inputs_root: str, raw_dir: str, out: str, s
     return record
 
 
+def ais_versions() -> dict:
+    """ais_bench / aclruntime wheel versions and the CANN toolkit folder (its real path names the version)."""
+    from importlib import metadata
+
+    found = {}
+    for name in ("ais_bench", "aclruntime"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    home = os.environ.get("ASCEND_TOOLKIT_HOME")
+    found["cann"] = os.path.realpath(home) if home else "unknown (ASCEND_TOOLKIT_HOME unset)"
+    return found
+
+
 def timed_latencies(raw_dir: str) -> tuple[list[float], dict]:
     """Per-execution NPU compute times (ms) of a timed ais_bench run, and its summary."""
     summary = read_json(find_summary(raw_dir))

@@ -15,7 +15,7 @@ INSTALL_HINT = {
 class OrtSession:
     """A session on one simplified ONNX file; ``run(feeds)`` returns the first output."""
 
-    def __init__(self, onnx_path: str, chip: str, threads: int, provider_options: dict | None = None):
+    def __init__(self, onnx_path: str | bytes, chip: str, threads: int, provider_options: dict | None = None):
         import onnxruntime as ort
 
         providers = ort_providers(chip, provider_options)
@@ -31,7 +31,8 @@ class OrtSession:
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
-        self.session = ort.InferenceSession(str(onnx_path), sess_options=opts, providers=providers)
+        model = onnx_path if isinstance(onnx_path, bytes) else str(onnx_path)
+        self.session = ort.InferenceSession(model, sess_options=opts, providers=providers)
         self.output_name = self.session.get_outputs()[0].name
         self.threads = opts.intra_op_num_threads
         self.providers = self.session.get_providers()

@@ -1,0 +1,35 @@
+# Roofline context for perf.csv: the chip's fp32 GEMM peak (timed like a perf job, so
+# it runs alone) and the MACs per image of each model's graph.
+
+
+rule gemm_peak:
+    output:
+        "results/roofline/gemm_{chip}.json",
+    log:
+        "results/logs/roofline/gemm_{chip}.log",
+    wildcard_constraints:
+        chip=ort_chip_regex(),
+    conda:
+        "../envs/onnxruntime.yaml"
+    threads: perf_threads()
+    resources:
+        bench=1,
+        npu=npu_count,
+    params:
+        bench=config["perf"],
+        provider_options=provider_options,
+    script:
+        "../scripts/gemm_peak.py"
+
+
+rule macs:
+    input:
+        onnx=macs_input,
+    output:
+        "results/{model}/onnx/{model}_macs.json",
+    log:
+        "results/logs/roofline/macs_{model}.log",
+    conda:
+        "../envs/onnx.yaml"
+    script:
+        "../scripts/macs.py"

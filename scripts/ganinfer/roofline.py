@@ -1,0 +1,127 @@
+"""Roofline context for the perf rows: multiply-accumulates per image counted on the
+simplified ONNX graph, and the fp32 GEMM peak of the chip measured with the same runtime.
+
+MACs count Conv, ConvTranspose, Gemm and MatMul (norms, activations, pads, resizes and
+elementwise ops are left out, as in the usual published figures). A transposed
+convolution is counted on its input grid (each input pixel is multiplied into a
+k x k x C_out patch once), which is its real arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ganinfer.errors import InputError
+
+MAC_OPS = ("Conv", "ConvTranspose", "Gemm", "MatMul")
+
+
+def _shapes(model) -> dict[str, list[int]]:
+    """Static shape of every tensor of a shape-inferred model (initializers included)."""
+    shapes = {t.name: list(t.dims) for t in model.graph.initializer}
+    for vi in [*model.graph.input, *model.graph.value_info, *model.graph.output]:
+        dims = vi.type.tensor_type.shape.dim
+        if all(d.HasField("dim_value") for d in dims):
+            shapes[vi.name] = [d.dim_value for d in dims]
+    return shapes
+
+
+def _attr(node, name, default):
+    for a in node.attribute:
+        if a.name == name:
+            return a.i
+    return default
+
+
+def node_macs(node, shapes: dict[str, list[int]]) -> int:
+    """Multiply-accumulates of one node; KeyError when a shape it needs is unknown."""
+    if node.op_type == "Conv":
+        out, w = shapes[node.output[0]], shapes[node.input[1]]
+        return math.prod(out) * math.prod(w[1:])
+    if node.op_type == "ConvTranspose":
+        x, w = shapes[node.input[0]], shapes[node.input[1]]  # w: C_in x C_out/group x k x k
+        return math.prod(x) * math.prod(w[1:])
+    if node.op_type == "Gemm":
+        a = shapes[node.input[0]]
+        k = a[0] if _attr(node, "transA", 0) else a[1]
+        return math.prod(shapes[node.output[0]]) * k
+    if node.op_type == "MatMul":
+        a = shapes[node.input[0]]
+        return math.prod(shapes[node.output[0]]) * a[-1]
+    return 0
+
+
+def graph_macs(onnx_path: str | Path) -> dict:
+    """MACs per image of a graph with a fixed batch size, and the count per op type."""
+    import onnx
+
+    model = onnx.shape_inference.infer_shapes(onnx.load(str(onnx_path)))
+    shapes = _shapes(model)
+    init = {t.name for t in model.graph.initializer}
+    first = next(i for i in model.graph.input if i.name not in init)
+    bs = shapes.get(first.name, [0])[0]
+    if bs < 1:
+        raise InputError(f"{onnx_path}: the batch axis is not fixed; count MACs on a simplified per-batch graph")
+    per_op: dict[str, int] = {}
+    for node in model.graph.node:
+        if node.op_type in MAC_OPS:
+            try:
+                per_op[node.op_type] = per_op.get(node.op_type, 0) + node_macs(node, shapes)
+            except KeyError as e:
+                raise InputError(f"{onnx_path}: no static shape for {e} of {node.op_type} node {node.name!r}") from e
+    total = sum(per_op.values())
+    return {"batch_size": bs, "macs_per_image": total // bs, "macs_by_op": {k: v // bs for k, v in per_op.items()}}
+
+
+def gemm_graph(n: int):
+    """An ONNX model with one fp32 n x n x n MatMul (inputs A, B)."""
+    from onnx import TensorProto, helper
+
+    io = [helper.make_tensor_value_info(name, TensorProto.FLOAT, [n, n]) for name in ("A", "B", "Y")]
+    graph = helper.make_graph([helper.make_node("MatMul", ["A", "B"], ["Y"])], f"gemm{n}", io[:2], io[2:])
+    # IR 8 / opset 13: accepted by every onnxruntime the workflow supports
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+
+
+def gemm_feeds(n: int, seed: int = 0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {name: rng.standard_normal((n, n), dtype=np.float32) for name in ("A", "B")}
+
+
+def gflops(macs_per_image: float, images_per_s: float) -> float:
+    """Achieved GFLOP/s (one MAC = two floating-point operations)."""
+    return 2.0 * macs_per_image * images_per_s / 1e9
+
+
+def gemm_peak(chip: str, threads: int, settings, sizes=(256, 512, 1024, 2048), provider_options=None) -> dict:
+    """Time an n x n x n fp32 MatMul of each size on ``chip`` with ONNX Runtime and the
+    shared harness; the peak is the best GFLOP/s (2 n^3 / mean latency)."""
+    from ganinfer.backends.onnxruntime import OrtSession
+    from ganinfer.bench import measure
+
+    runs = []
+    for n in sizes:
+        session = OrtSession(gemm_graph(n).SerializeToString(), chip, threads, dict(provider_options or {}))
+        feeds = gemm_feeds(n)
+        rec = measure(lambda session=session, feeds=feeds: session.run(feeds), 1, settings)
+        runs.append(
+            {
+                "n": n,
+                "gflops": 2.0 * n**3 / (rec["latency_ms"]["mean"] / 1000.0) / 1e9,
+                "latency_ms": rec["latency_ms"],
+                "valid": rec["valid"],
+            }
+        )
+    best = max(runs, key=lambda r: r["gflops"])
+    return {
+        "chip": chip,
+        "precision": "fp32",
+        "peak_gflops": best["gflops"],
+        "peak_n": best["n"],
+        "threads": session.threads,
+        "providers": session.providers,
+        "runs": runs,
+    }

@@ -1,0 +1,56 @@
+"""Stage `gemm_peak` (roofline): the chip's fp32 GEMM peak, measured once per run with the
+runtime that times the models (ONNX Runtime, same threads and harness settings): a square
+MatMul of each size is timed and the best GFLOP/s (2 n^3 / mean latency) is the peak.
+
+By hand:  python scripts/gemm_peak.py --chip cpu --out gemm_cpu.json [--threads 2 --sizes 256 512 1024]
+"""
+
+import argparse
+import os
+
+from ganinfer import cli
+from ganinfer.backends.onnxruntime import add_provider_option, versions
+from ganinfer.bench import BenchSettings, add_arguments, available_cores, provenance, with_settings
+from ganinfer.fileio import write_json
+from ganinfer.roofline import gemm_peak
+
+SIZES = (256, 512, 1024, 2048)
+
+
+def run(chip, out, threads=1, sizes=SIZES, bench=None, provider_options=None, config=None):
+    settings = BenchSettings.from_config(bench)
+    rec = gemm_peak(chip, min(threads, available_cores()), settings, sizes, provider_options)
+    for r in rec["runs"]:
+        print(f"{chip} MatMul {r['n']}^3: {r['gflops']:.1f} GFLOP/s (mean {r['latency_ms']['mean']:.3f} ms)")
+    rec["settings"] = settings.__dict__
+    rec["provenance"] = provenance(os.path.dirname(os.path.abspath(__file__)), config, versions())
+    write_json(rec, out)
+    peak = f"{rec['peak_gflops']:.1f} GFLOP/s (n={rec['peak_n']}, {rec['threads']} threads)"
+    print(f"{chip}: fp32 GEMM peak {peak} -> {out}")
+
+
+def parser():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--chip", default="cpu")
+    p.add_argument("--out", required=True)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    add_provider_option(p)
+    add_arguments(p)
+    return cli.add_log(p)
+
+
+def from_snakemake(smk):
+    return dict(
+        chip=smk.wildcards.chip,
+        out=smk.output[0],
+        threads=smk.threads,
+        bench=smk.params.bench,
+        provider_options=smk.params.provider_options,
+        config=smk.config,
+    )
+
+
+if __name__ == "__main__":
+    smk = globals().get("snakemake")
+    cli.main(run if smk else with_settings(run), parser, smk, from_snakemake)
