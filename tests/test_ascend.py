@@ -173,6 +173,9 @@ def test_perf_record_from_a_timed_run(dgnet_om, tmp_path):
     assert rec["throughput_fps"] == pytest.approx(2000 / rec["latency_ms"]["mean"])
     assert rec["throughput_fps"] == pytest.approx(rec["ais_bench_throughput"])
     assert rec["H2D_latency_ms"] == pytest.approx(0.01)
+    copies = rec["H2D_latency_ms"] + rec["D2H_latency_ms"]
+    assert rec["timing"] == "device-only"
+    assert rec["throughput_e2e_fps"] == pytest.approx(2000 / (rec["latency_ms"]["mean"] + copies))
 
 
 def test_missing_summary_is_one_clear_error(tmp_path):
@@ -188,6 +191,7 @@ samples: 5
 demo_architecture: {dgnet: {dim: 4, width: 8, mlp_dim: 32, id_dim: 256}}
 perf: {warmup: 1, warmup_seconds: 0, min_iterations: 3, min_seconds: 0.01, max_seconds: 5.0, max_cov: 10.0}
 ascend: {loop: 3, warmup_count: 1}
+perf_table: {ratios: [[Ascend310P3, cpu]], check: {chip: Ascend310P3, baseline: cpu, min_ratio: 0.5}}
 """
 
 
@@ -214,6 +218,14 @@ def test_workflow_on_cpu_and_simulated_ascend(tmp_path):
         (m, c, b) for m, b in (("dcgan", "1"), ("dcgan", "4"), ("dgnet", "2")) for c in ("cpu", "Ascend310P3")
     }
     assert perf[("dgnet", "Ascend310P3", "2")]["backend"] == "ais_bench"
+    npu = perf[("dcgan", "Ascend310P3", "4")]
+    assert npu["timing"] == "device-only" and npu["percent_of_peak"] == "" and npu["macs_per_image"] == "76611584"
+    assert 0 < float(npu["throughput_e2e_fps"]) <= float(npu["throughput_fps"])  # the copies cost time
+    ratio = float(npu["throughput_fps"]) / float(perf[("dcgan", "cpu", "4")]["throughput_fps"])
+    md = (wd / "results/tables/perf.md").read_text()
+    assert "| batch size | Ascend310P3 (img/s) | cpu (img/s) | Ascend310P3/cpu | Ascend310P3 ≥ 0.5× cpu |" in md
+    bs4 = next(line for line in md.splitlines() if line.startswith("| bs4 |"))
+    assert f"| {ratio:.2f} | {'PASS' if ratio >= 0.5 else 'FAIL'} |" in bs4
     acc = {(r["model"], r["chip"], r["batch_size"]): r for r in rows(wd / "results/tables/accuracy.csv")}
     for key in (("dcgan", "Ascend310P3", "4"), ("dgnet", "Ascend310P3", "2")):
         assert acc[key]["backend"] == "ais_bench" and float(acc[key]["min_cosine"]) >= 0.9999

@@ -73,6 +73,21 @@ def test_perf_table(workdir):
         assert float(r["latency_p50_ms"]) <= float(r["latency_p99_ms"])
         assert int(r["iterations"]) >= 3 and float(r["duration_s"]) >= 0.05
         assert r["valid"] == "VALID"
+        assert float(r["latency_p50_ms"]) <= float(r["latency_p95_ms"]) <= float(r["latency_p99_ms"])
+        assert r["timing"] == "end-to-end" and r["throughput_e2e_fps"] == r["throughput_fps"]
+        assert "onnxruntime=1.31.1" in r["packages"].split() and len(r["config_hash"]) == 12
+    # roofline: MACs counted on the graph, the GEMM peak measured by its own rule
+    assert {r["model"]: int(r["macs_per_image"]) for r in rows} == {"dcgan": 76_611_584, "gan": 1_503_744}
+    peak = json.loads((wd / "results/roofline/gemm_cpu.json").read_text())["peak_gflops"]
+    for r in rows:
+        achieved = 2 * int(r["macs_per_image"]) * float(r["throughput_fps"]) / 1e9
+        assert float(r["achieved_gflops"]) == pytest.approx(achieved, abs=0.06)
+        assert float(r["gemm_peak_gflops"]) == pytest.approx(peak, abs=0.06)
+        assert float(r["percent_of_peak"]) == pytest.approx(100 * achieved / peak, abs=0.06)
+    md = (wd / "results/tables/perf.md").read_text()
+    best = max(rows[:2], key=lambda r: float(r["throughput_fps"]))
+    assert "| batch size | cpu (img/s) | % of GEMM peak (cpu) |" in md
+    assert f"| best | {float(best['throughput_fps']):,.0f} (bs{best['batch_size']}) |" in md
 
 
 def test_accuracy_table(workdir):
