@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 JOBS ?= 4
 
-.PHONY: run readme test lint benchmark clean
+.PHONY: run readme test lint benchmark gpu clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,14 @@ $(VENV)/.runtime: requirements.txt | $(BIN)/python
 $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
+
+# GPU chips (cuda, tensorrt): onnxruntime-gpu in place of onnxruntime, plus TensorRT
+$(VENV)/.gpu: requirements-gpu.txt $(VENV)/.runtime
+	$(BIN)/python -m pip uninstall -q -y onnxruntime
+	$(BIN)/python -m pip install -q -r requirements-gpu.txt
+	touch $@
+
+gpu: $(VENV)/.gpu
 
 # the main target on the embedded default config (config/config.yaml)
 run: $(VENV)/.runtime

@@ -9,7 +9,13 @@ from snakemake.utils import validate
 sys.path.insert(0, os.path.join(workflow.basedir, "scripts"))
 
 from ganinfer import registry  # noqa: E402  (after the path insert)
-from ganinfer.backends import ASCEND_PATTERN, check_chip, chip_pattern  # noqa: E402
+from ganinfer.backends import (  # noqa: E402
+    ASCEND_PATTERN,
+    GPU_CHIPS,
+    check_chip,
+    chip_pattern,
+    is_gpu,
+)
 from ganinfer.backends import ascend as ascend_cmd  # noqa: E402
 from ganinfer.errors import InputError  # noqa: E402
 
@@ -121,9 +127,18 @@ ASCEND = config["ascend"]
 NEVER = "(?!x)x"
 
 
+GPU = config["gpu"]
+ORT_CHIPS = "|".join(["cpu", *GPU_CHIPS])
+
+
 def ort_chip_regex():
-    """Chips the ONNX Runtime rules serve: cpu, and Ascend chips with ascend.runtime ort-cann."""
-    return f"cpu|{ASCEND_PATTERN}" if ASCEND["runtime"] == "ort-cann" else "cpu"
+    """Chips the ONNX Runtime rules serve: cpu, cuda, tensorrt, and Ascend chips with
+    ascend.runtime ort-cann."""
+    return (
+        f"{ORT_CHIPS}|{ASCEND_PATTERN}"
+        if ASCEND["runtime"] == "ort-cann"
+        else ORT_CHIPS
+    )
 
 
 def ais_chip_regex():
@@ -132,10 +147,38 @@ def ais_chip_regex():
 
 
 def provider_options(wildcards):
-    """ONNX Runtime CANN EP options (ignored by the CPU provider)."""
-    if not re.fullmatch(ASCEND_PATTERN, wildcards.chip):
-        return {}
-    return {"device_id": ASCEND["device"], "precision_mode": ASCEND["precision_mode"]}
+    """Options of the chip's ONNX Runtime provider: CANN EP (Ascend chips), CUDA EP,
+    TensorRT EP (fp16, engine and timing caches under results/trt_cache/); none for cpu.
+    """
+    chip = wildcards.chip
+    if re.fullmatch(ASCEND_PATTERN, chip):
+        return {
+            "device_id": ASCEND["device"],
+            "precision_mode": ASCEND["precision_mode"],
+        }
+    if chip == "cuda":
+        return {"device_id": GPU["device"]}
+    if chip == "tensorrt":
+        cache = f"results/trt_cache/{getattr(wildcards, 'model', 'gemm')}"
+        return {
+            "device_id": GPU["device"],
+            "trt_fp16_enable": GPU["tensorrt_fp16"],
+            "trt_engine_cache_enable": True,
+            "trt_engine_cache_path": cache,
+            "trt_timing_cache_enable": True,
+            "trt_timing_cache_path": cache,
+        }
+    return {}
+
+
+def gpu_count(wildcards):
+    return 1 if is_gpu(wildcards.chip) else 0
+
+
+def ort_env(wildcards):
+    """GPU chips run in the onnxruntime-gpu environment, the others in the CPU one."""
+    gpu = is_gpu(wildcards.chip)
+    return "../envs/onnxruntime-gpu.yaml" if gpu else "../envs/onnxruntime.yaml"
 
 
 def npu_count(wildcards):

@@ -17,10 +17,11 @@ rule infer_onnxruntime:
     wildcard_constraints:
         chip=ort_chip_regex(),
     conda:
-        "../envs/onnxruntime.yaml"
+        ort_env
     threads: 2
     resources:
         npu=npu_count,
+        gpu=gpu_count,
     params:
         provider_options=provider_options,
     script:
@@ -38,11 +39,12 @@ rule perf_onnxruntime:
     wildcard_constraints:
         chip=ort_chip_regex(),
     conda:
-        "../envs/onnxruntime.yaml"
+        ort_env
     threads: perf_threads()
     resources:
         bench=1,
         npu=npu_count,
+        gpu=gpu_count,
     params:
         bench=config["perf"],
         provider_options=provider_options,

@@ -10,11 +10,12 @@ rule gemm_peak:
     wildcard_constraints:
         chip=ort_chip_regex(),
     conda:
-        "../envs/onnxruntime.yaml"
+        ort_env
     threads: perf_threads()
     resources:
         bench=1,
         npu=npu_count,
+        gpu=gpu_count,
     params:
         bench=config["perf"],
         provider_options=provider_options,

@@ -26,7 +26,7 @@ def run(chip, out, threads=1, sizes=SIZES, bench=None, provider_options=None, co
     rec["provenance"] = provenance(os.path.dirname(os.path.abspath(__file__)), config, versions())
     write_json(rec, out)
     peak = f"{rec['peak_gflops']:.1f} GFLOP/s (n={rec['peak_n']}, {rec['threads']} threads)"
-    print(f"{chip}: fp32 GEMM peak {peak} -> {out}")
+    print(f"{chip}: {rec['precision']} GEMM peak {peak} -> {out}")
 
 
 def parser():

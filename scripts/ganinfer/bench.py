@@ -129,6 +129,21 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def gpu_name(device_id: int = 0) -> str:
+    """The NVIDIA GPU's name from nvidia-smi ('' without one)."""
+    try:
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader", "-i", str(device_id)],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    name, _, driver = out.stdout.strip().partition(",")
+    return f"{name.strip()} (driver {driver.strip()})" if out.returncode == 0 and name else ""
+
+
 def available_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))

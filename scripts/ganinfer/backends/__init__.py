@@ -4,6 +4,8 @@ A chip value from the config selects a backend; everything after inference (outp
 accuracy, images, tables) is backend-independent:
 
 - ``cpu``: ONNX Runtime, CPU execution provider, on the simplified ONNX
+- ``cuda``: ONNX Runtime, CUDA execution provider (``onnxruntime-gpu``)
+- ``tensorrt``: ONNX Runtime, TensorRT execution provider (fp16 by default, engines cached), CUDA fallback
 - ``Ascend<soc>`` (``Ascend310``, ``Ascend310P3``, ...): ATC -> ``.om`` -> ais_bench, or, with
   ``ascend.runtime: ort-cann``, ONNX Runtime's CANN execution provider on the simplified ONNX
 """
@@ -14,7 +16,12 @@ import re
 
 from ganinfer.errors import InputError
 
-ORT_PROVIDERS = {"cpu": ["CPUExecutionProvider"]}
+ORT_PROVIDERS = {
+    "cpu": ["CPUExecutionProvider"],
+    "cuda": ["CUDAExecutionProvider", "CPUExecutionProvider"],
+    "tensorrt": ["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"],
+}
+GPU_CHIPS = ("cuda", "tensorrt")
 ASCEND_PATTERN = r"Ascend[0-9A-Za-z]+"
 ASCEND_RUNTIMES = ("ais_bench", "ort-cann")
 
@@ -44,13 +51,21 @@ def backend_of(chip: str, ascend_runtime: str = "ais_bench") -> str:
     check_chip(chip)
     if is_ascend(chip):
         return "ais_bench" if ascend_runtime == "ais_bench" else "onnxruntime-cann"
-    return "onnxruntime"
+    return f"onnxruntime-{chip}" if is_gpu(chip) else "onnxruntime"
 
 
-def ort_providers(chip: str, cann_options: dict | None = None) -> list:
-    """ONNX Runtime providers for ``chip``; Ascend chips get the CANN EP with its options."""
+def is_gpu(chip: str) -> bool:
+    return chip in GPU_CHIPS
+
+
+def ort_providers(chip: str, options: dict | None = None) -> list:
+    """ONNX Runtime providers for ``chip``, best first; ``options`` go to the first one
+    (Ascend chips: the CANN EP; GPU chips: also ``device_id`` to the CUDA fallback)."""
     check_chip(chip)
-    if is_ascend(chip):
-        options = {k: str(v) for k, v in (cann_options or {}).items() if v is not None}
-        return [("CANNExecutionProvider", options), "CPUExecutionProvider"]
-    return list(ORT_PROVIDERS[chip])
+    options = {k: str(v) for k, v in (options or {}).items() if v is not None}
+    names = ["CANNExecutionProvider", "CPUExecutionProvider"] if is_ascend(chip) else ORT_PROVIDERS[chip]
+    if not options:
+        return list(names)
+    first, *rest = names
+    device = {"device_id": options["device_id"]} if "device_id" in options else {}
+    return [(first, options), *((n, device) if n == "CUDAExecutionProvider" and device else n for n in rest)]

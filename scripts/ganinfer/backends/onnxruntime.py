@@ -1,4 +1,5 @@
-"""ONNX Runtime sessions for the chips it serves (CPU EP, or CANN EP for Ascend chips)."""
+"""ONNX Runtime sessions for the chips it serves (CPU, CUDA and TensorRT EPs, or the CANN EP for
+Ascend chips)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,36 @@ import numpy as np
 from ganinfer.backends import ort_providers
 from ganinfer.errors import InputError
 
+GPU_INSTALL = (
+    "on a node with an NVIDIA GPU and driver: pip uninstall -y onnxruntime && pip install -r requirements-gpu.txt"
+)
 INSTALL_HINT = {
     "CANNExecutionProvider": "pip install onnxruntime-cann==1.24.4 on the NPU node and source CANN's set_env.sh",
+    "CUDAExecutionProvider": GPU_INSTALL,
+    "TensorrtExecutionProvider": GPU_INSTALL,
 }
+# providers whose tensors live in GPU memory (device-only timing binds inputs and outputs there)
+DEVICE_MEMORY = {"CUDAExecutionProvider": "cuda", "TensorrtExecutionProvider": "cuda"}
+
+
+def preload_gpu_libraries(ort) -> None:
+    """Load CUDA / cuDNN (ONNX Runtime's own helper) and TensorRT from their pip wheels when
+    they were installed that way, so no LD_LIBRARY_PATH is needed; system libraries are
+    found by the loader as usual."""
+    import ctypes
+    import glob
+    import os
+
+    if hasattr(ort, "preload_dlls"):
+        ort.preload_dlls()
+    try:
+        import tensorrt_libs
+    except ImportError:
+        return
+    folder = os.path.dirname(tensorrt_libs.__file__)
+    for pattern in ("libnvinfer.so.*", "libnvinfer_plugin.so.*", "libnvonnxparser.so.*"):
+        for lib in sorted(glob.glob(os.path.join(folder, pattern))):
+            ctypes.CDLL(lib, mode=ctypes.RTLD_GLOBAL)
 
 
 class OrtSession:
@@ -20,11 +48,13 @@ class OrtSession:
 
         providers = ort_providers(chip, provider_options)
         wanted = providers[0][0] if isinstance(providers[0], tuple) else providers[0]
+        hint = INSTALL_HINT.get(wanted, "install an onnxruntime build with it")
         if wanted not in ort.get_available_providers():
             raise InputError(
-                f"chip '{chip}' needs ONNX Runtime's {wanted}, which onnxruntime {ort.__version__} here lacks "
-                f"({INSTALL_HINT.get(wanted, 'install an onnxruntime build with it')})"
+                f"chip '{chip}' needs ONNX Runtime's {wanted}, which onnxruntime {ort.__version__} here lacks ({hint})"
             )
+        if wanted in DEVICE_MEMORY:
+            preload_gpu_libraries(ort)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = max(1, int(threads))
         opts.inter_op_num_threads = 1
@@ -36,9 +66,34 @@ class OrtSession:
         self.output_name = self.session.get_outputs()[0].name
         self.threads = opts.intra_op_num_threads
         self.providers = self.session.get_providers()
+        if wanted not in self.providers:  # ONNX Runtime falls back to the CPU silently
+            raise InputError(
+                f"chip '{chip}': ONNX Runtime could not start {wanted} "
+                f"(no GPU visible, or its CUDA / cuDNN / TensorRT libraries are missing: {hint})"
+            )
+        self.device = DEVICE_MEMORY.get(wanted)
+        self.device_id = int(dict(providers[0][1]).get("device_id", 0)) if isinstance(providers[0], tuple) else 0
 
     def run(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
         return self.session.run([self.output_name], feeds)[0]
+
+    def device_bound(self, feeds: dict[str, np.ndarray]):
+        """For providers with device memory: a call that runs on inputs already copied to
+        the device and leaves the output there (device-only timing); None otherwise."""
+        if self.device is None:
+            return None
+        import onnxruntime as ort
+
+        binding = self.session.io_binding()
+        for name, array in feeds.items():
+            binding.bind_ortvalue_input(name, ort.OrtValue.ortvalue_from_numpy(array, self.device, self.device_id))
+        binding.bind_output(self.output_name, self.device, self.device_id)
+
+        def call():
+            self.session.run_with_iobinding(binding)
+            binding.synchronize_outputs()
+
+        return call
 
 
 def add_provider_option(p) -> None:
