@@ -84,6 +84,13 @@ def test_perf_table(workdir):
         assert float(r["achieved_gflops"]) == pytest.approx(achieved, abs=0.06)
         assert float(r["gemm_peak_gflops"]) == pytest.approx(peak, abs=0.06)
         assert float(r["percent_of_peak"]) == pytest.approx(100 * achieved / peak, abs=0.06)
+    # timed jobs ran alone (bench=1 and every core claimed): their wall-clock spans never overlap
+    spans = sorted(
+        json.loads(p.read_text())["wall_clock"]
+        for p in [*wd.glob("results/*/perf/cpu/*.json"), wd / "results/roofline/gemm_cpu.json"]
+    )
+    assert len(spans) == 4
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
     md = (wd / "results/tables/perf.md").read_text()
     best = max(rows[:2], key=lambda r: float(r["throughput_fps"]))
     assert "| batch size | cpu (img/s) | % of GEMM peak (cpu) |" in md
@@ -122,7 +129,7 @@ def test_second_run_is_a_no_op(workdir):
     ("override", "message"),
     [
         ("models=[dcgan,stylegan]", "config error: unknown model 'stylegan': known models are"),
-        ("chips=[cpu,tpu]", "config error: unknown chip 'tpu': supported chips are cpu, Ascend<soc>"),
+        ("chips=[cpu,tpu]", "config error: unknown chip 'tpu': supported chips are cpu, cuda, tensorrt, Ascend<soc>"),
     ],
 )
 def test_unknown_model_or_chip_in_config(tmp_path, override, message):

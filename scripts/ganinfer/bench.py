@@ -62,6 +62,7 @@ def with_settings(run: Callable[..., object]) -> Callable[..., object]:
 def measure(fn: Callable[[], object], bs: int, settings: BenchSettings) -> dict:
     """Time ``fn`` (one batch of ``bs`` samples per call) and return the perf record."""
     clock = time.perf_counter
+    started_at = time.time()
     start = clock()
     done = 0
     while done < settings.warmup or clock() - start < settings.warmup_seconds:
@@ -85,7 +86,7 @@ def measure(fn: Callable[[], object], bs: int, settings: BenchSettings) -> dict:
     finally:
         if gc_was_enabled:
             gc.enable()
-    return record(latencies, bs, settings, elapsed, warmup_runs=done)
+    return {**record(latencies, bs, settings, elapsed, warmup_runs=done), "wall_clock": [started_at, time.time()]}
 
 
 def record(latencies: list[float], bs: int, settings: BenchSettings, elapsed: float, warmup_runs: int) -> dict:

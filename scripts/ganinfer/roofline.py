@@ -114,6 +114,7 @@ def gemm_peak(chip: str, threads: int, settings, sizes=(256, 512, 1024, 2048), p
                 "gflops": 2.0 * n**3 / (rec["latency_ms"]["mean"] / 1000.0) / 1e9,
                 "latency_ms": rec["latency_ms"],
                 "valid": rec["valid"],
+                "wall_clock": rec["wall_clock"],
             }
         )
     best = max(runs, key=lambda r: r["gflops"])
@@ -125,4 +126,5 @@ def gemm_peak(chip: str, threads: int, settings, sizes=(256, 512, 1024, 2048), p
         "threads": session.threads,
         "providers": session.providers,
         "runs": runs,
+        "wall_clock": [runs[0]["wall_clock"][0], runs[-1]["wall_clock"][1]],
     }
