@@ -10,7 +10,7 @@ import os
 
 from ganinfer import cli
 from ganinfer.backends.onnxruntime import add_provider_option, versions
-from ganinfer.bench import BenchSettings, add_arguments, available_cores, provenance, with_settings
+from ganinfer.bench import BenchSettings, add_arguments, available_cores, job_arguments, provenance, with_settings
 from ganinfer.fileio import write_json
 from ganinfer.roofline import gemm_peak
 
@@ -40,17 +40,6 @@ def parser():
     return cli.add_log(p)
 
 
-def from_snakemake(smk):
-    return dict(
-        chip=smk.wildcards.chip,
-        out=smk.output[0],
-        threads=smk.threads,
-        bench=smk.params.bench,
-        provider_options=smk.params.provider_options,
-        config=smk.config,
-    )
-
-
 if __name__ == "__main__":
     smk = globals().get("snakemake")
-    cli.main(run if smk else with_settings(run), parser, smk, from_snakemake)
+    cli.main(run if smk else with_settings(run), parser, smk, job_arguments)

@@ -17,6 +17,7 @@ from ganinfer.bench import (
     add_arguments,
     available_cores,
     gpu_name,
+    job_arguments,
     measure,
     provenance,
     with_settings,
@@ -81,16 +82,11 @@ def parser():
 
 def from_snakemake(smk):
     return dict(
+        **job_arguments(smk),
         model=smk.wildcards.model,
         onnx=smk.input.onnx,
         inputs=smk.input.inputs,
-        chip=smk.wildcards.chip,
         bs=int(smk.wildcards.bs),
-        out=smk.output[0],
-        threads=smk.threads,
-        provider_options=smk.params.provider_options,
-        bench=smk.params.bench,
-        config=smk.config,
     )
 
 

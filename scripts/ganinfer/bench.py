@@ -59,6 +59,19 @@ def with_settings(run: Callable[..., object]) -> Callable[..., object]:
     return call
 
 
+def job_arguments(smk) -> dict:
+    """The arguments every timed Snakemake job passes on: chip, output, threads, harness
+    settings, provider options and the workflow config (for the provenance hash)."""
+    return dict(
+        chip=smk.wildcards.chip,
+        out=smk.output[0],
+        threads=smk.threads,
+        bench=smk.params.bench,
+        provider_options=smk.params.provider_options,
+        config=smk.config,
+    )
+
+
 def measure(fn: Callable[[], object], bs: int, settings: BenchSettings) -> dict:
     """Time ``fn`` (one batch of ``bs`` samples per call) and return the perf record."""
     clock = time.perf_counter
