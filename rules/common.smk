@@ -307,7 +307,9 @@ def quality_sources(model):
 
 def quality_files(wildcards=None):
     return [
-        f"results/{m}/quality/{s}.json" for m in quality_models() for s in quality_sources(m)
+        f"results/{m}/quality/{s}.json"
+        for m in quality_models()
+        for s in quality_sources(m)
     ]
 
 

@@ -96,6 +96,8 @@ def run(model, source, outputs, out, inception=None, reference=None, bs=None, sp
         measure(record, spec, q, outputs, inception, reference, splits, batch)
     else:
         record["not_configured"].append(f"quality.{q.weights_key}")
+        if "fid" in q.metrics and not reference:
+            record["not_configured"].append(f"quality.reference.{model}")
     record["seconds"] = round(time.perf_counter() - start, 3)
     write_json(record, out)
     shown = []

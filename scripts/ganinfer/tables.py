@@ -65,6 +65,7 @@ QUALITY_COLUMNS = [
     "inception_sha256",
     "reference_stats",
     "reference_sha256",
+    "reference_source",
     "reference_images",
     "resize",
     "note",
@@ -158,6 +159,7 @@ def quality_row(rec: dict, weights: dict) -> dict:
         "inception_sha256": inc["sha256"] or "",
         "reference_stats": ref.get("file", ""),
         "reference_sha256": ref.get("sha256", ""),
+        "reference_source": ref.get("source") or "",
         "reference_images": "" if ref.get("count") is None else ref["count"],
         "resize": rec["resize"],
         "note": "; ".join(notes),
@@ -242,17 +244,24 @@ def accuracy_markdown(rows: list[dict]) -> str:
     return markdown_table(header, body)
 
 
+INCEPTION_NAMES = {"torchvision": "torchvision Inception-v3", "fid": "pytorch-fid FID Inception"}
+
+
 def quality_markdown(rows: list[dict]) -> str:
     if not rows:
-        return "No configured model has a quality metric (IS / FID: biggan, dgnet).\n"
+        return "No model of this run has a quality metric (IS / FID).\n"
     body = []
     for r in sorted(rows, key=quality_sort_key):
         source = "pth (PyTorch)" if r["source"] == "pth" else f"{r['source']} bs{r['batch_size']}"
-        is_cell = r["is_mean"] if r["is_std"] in ("", r["is_mean"]) else f"{r['is_mean']} ± {r['is_std']}"
-        inception = r["inception"] + (
+        is_cell = r["is_mean"]
+        if r["is_splits"] == 1:
+            is_cell += " (1 split)"
+        elif r["is_splits"]:
+            is_cell += f" ± {r['is_std']}"
+        inception = INCEPTION_NAMES.get(r["inception"], r["inception"]) + (
             f" `{r['inception_weights']}` ({r['inception_sha256'][:8]})" if r["inception_sha256"] else ""
         )
-        ref = Path(r["reference_stats"]).name if r["reference_stats"] else "-"
+        ref = Path(r["reference_source"] or r["reference_stats"]).name or "-"
         if r["reference_images"] != "":
             ref += f" (N={r['reference_images']})"
         body.append(
