@@ -11,8 +11,11 @@ By hand:  python scripts/quality.py --model biggan --source pth --outputs result
 import argparse
 import time
 
+import numpy as np
+
 from ganinfer import cli, registry
 from ganinfer.checkpoint import sha256_of
+from ganinfer.errors import InputError
 from ganinfer.fileio import list_bins, read_bin, write_json
 from ganinfer.quality import (
     FID_MIN_SAMPLES,
@@ -27,20 +30,30 @@ from ganinfer.quality import (
 
 
 def measure(record, spec, q, outputs, inception, reference, splits, batch):
-    """Fill ``record`` with the metrics the configuration allows."""
+    """Fill ``record`` with the metrics the configuration allows (inputs are checked before the Inception runs)."""
     import torch
 
     from ganinfer import inception as inc
 
     ref_key = f"quality.reference.{spec.name}"
+    fix = f"fix {ref_key} (an .npz with mu and sigma, or an image folder)"
     net = inc.load(inception, q.network, q.weights_key)
     record["inception"].update(file=str(inception), sha256=sha256_of(inception))
+    if "fid" in q.metrics and reference:
+        mu_ref, sigma_ref, extra = read_stats(reference, inc.POOL_DIM, fix)
+        record["reference"] = {"file": str(reference), "sha256": sha256_of(reference), **extra}
+    elif "fid" in q.metrics:
+        record["not_configured"].append(ref_key)
     files = list_bins(outputs)
     images = (
         [unit_image(read_bin(f, spec.output.shape), q.images, spec.postprocess) for f in part]
         for part in chunks(files, batch)
     )
     pool, logits = inc.extract(net, images)
+    if not (np.isfinite(pool).all() and np.isfinite(logits).all()):
+        raise InputError(
+            f"{outputs}: the Inception features are not finite (NaN or inf in the images); re-run inference"
+        )
     n = record["images"] = len(files)
     if "is" in q.metrics:
         used = splits if n >= splits else 1
@@ -48,21 +61,20 @@ def measure(record, spec, q, outputs, inception, reference, splits, batch):
             record["notes"].append(f"N={n} < {splits}: IS over 1 split")
         mean, std = inception_score(softmax(logits), used)
         record.update(is_status="ok", is_mean=mean, is_std=std, is_splits=used)
-    if "fid" in q.metrics and reference:
-        fix = f"fix {ref_key} (an .npz with mu and sigma, or an image folder)"
-        mu_ref, sigma_ref, extra = read_stats(reference, inc.POOL_DIM, fix)
-        record["reference"] = {"file": str(reference), "sha256": sha256_of(reference), **extra}
-        if n < 2:
-            record["fid_status"] = "n/a"
-            record["notes"].append(f"N={n}: FID needs at least 2 images")
-        else:
-            record.update(fid_status="ok", fid=frechet_distance(*gaussian_stats(pool), mu_ref, sigma_ref))
-            if n < FID_MIN_SAMPLES:
-                record["notes"].append(f"N={n} <= 2048: rank-deficient covariance, FID not comparable")
-        if extra["count"] is not None and extra["count"] < FID_MIN_SAMPLES:
-            record["notes"].append(f"reference N={extra['count']} <= 2048")
-    elif "fid" in q.metrics:
-        record["not_configured"].append(ref_key)
+    if record["reference"] and n < 2:
+        record["fid_status"] = "n/a"
+        record["notes"].append(f"N={n}: FID needs at least 2 images")
+    elif record["reference"]:
+        try:
+            fid = frechet_distance(*gaussian_stats(pool), mu_ref, sigma_ref)
+        except ValueError as exc:
+            raise InputError(f"{reference}: {exc}; {fix}") from None
+        record.update(fid_status="ok", fid=fid)
+        if n < FID_MIN_SAMPLES:
+            record["notes"].append(f"N={n} <= 2048: rank-deficient covariance, FID not comparable")
+        count = record["reference"]["count"]
+        if count is not None and count < FID_MIN_SAMPLES:
+            record["notes"].append(f"reference N={count} <= 2048")
     record["torch_version"] = torch.__version__
 
 

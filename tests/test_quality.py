@@ -283,7 +283,8 @@ def test_quality_without_inception_weights_says_not_configured(tmp_path):
     run_script("quality", "--model", "biggan", "--source", "pth", "--outputs", outputs, "--out", tmp_path / "q.json")
     rec = json.loads((tmp_path / "q.json").read_text())
     assert rec["is_status"] == rec["fid_status"] == "not configured"
-    assert rec["not_configured"] == ["quality.inception_weights"] and rec["images"] == 3
+    assert rec["not_configured"] == ["quality.inception_weights", "quality.reference.biggan"]
+    assert rec["images"] == 3
 
 
 def test_biggan_is_and_fid_by_hand(tmp_path, weights_files):
@@ -345,6 +346,13 @@ def test_quality_bad_inputs_give_one_error_line_and_no_output(tmp_path, weights_
         f"error: {tmp_path / 'moments.npz'}: needs arrays 'mu' and 'sigma' (found mean); "
         "fix quality.reference.biggan (an .npz with mu and sigma, or an image folder)"
     ]
+    np.savez(tmp_path / "negative.npz", mu=np.zeros(2048), sigma=-np.eye(2048))
+    proc = run_script(
+        "quality", *base, "--inception", weights_files["torchvision"], "--reference", tmp_path / "negative.npz",
+        check=False,
+    )  # fmt: skip
+    (line,) = error_lines(proc)
+    assert line.startswith(f"error: {tmp_path / 'negative.npz'}: sigma2 is not a covariance matrix (eigenvalue -1")
     assert not (tmp_path / "q.json").exists()
     proc = run_script("quality", "--model", "dcgan", "--source", "pth", *base[4:], check=False)
     assert error_lines(proc) == ["error: model 'dcgan' has no quality metric (IS/FID); models with one: biggan, dgnet"]
