@@ -195,6 +195,15 @@ def test_inception_weights_load_strictly_with_module_prefix(tmp_path, nets):
         assert torch.equal(loaded.pool3(x), nets["torchvision"].pool3(x))
 
 
+def test_inception_weights_saved_without_num_batches_tracked_load(tmp_path, nets):
+    """Files saved before BatchNorm had num_batches_tracked (older releases of the weights) load too."""
+    state = {k: v for k, v in nets["fid"].state_dict().items() if not k.endswith("num_batches_tracked")}
+    assert len(state) == 472
+    torch.save(state, tmp_path / "pt_inception.pth")
+    loaded = inc.load(tmp_path / "pt_inception.pth", "fid", "fid_inception_weights")
+    assert torch.equal(loaded.fc.weight, nets["fid"].fc.weight)
+
+
 def test_inception_weights_of_the_wrong_variant_or_incomplete_are_rejected(tmp_path, nets):
     state = nets["torchvision"].state_dict()
     path = tmp_path / "w.pth"
