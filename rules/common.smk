@@ -35,6 +35,8 @@ def _check_config():
             *config["demo_architecture"],
         ]:
             registry.get(name)
+        for name in config["quality"]["reference"]:
+            registry.quality(name)
     except InputError as exc:
         raise WorkflowError(f"config error: {exc}") from None
 
@@ -46,6 +48,7 @@ wildcard_constraints:
     model="|".join(map(re.escape, registry.MODELS)),
     bs=r"\d+",
     chip=chip_pattern(),
+    source=rf"pth|(?:{chip_pattern()})_bs\d+",
 
 
 # ---- configuration lookups -------------------------------------------------
@@ -346,3 +349,74 @@ def gemm_peak_files(wildcards=None):
         for c in config["chips"]
         if re.fullmatch(ort_chip_regex(), c)
     ]
+
+
+# ---- quality (IS / FID) ----------------------------------------------------------
+
+QUALITY = config["quality"]
+
+
+def quality_models():
+    """Configured models whose registry entry has a quality kind."""
+    return [m for m in config["models"] if registry.get(m).quality]
+
+
+def quality_sources(model):
+    """pth (the PyTorch reference) and every chip's outputs at the model's smallest batch size."""
+    bs = min(batch_sizes(model))
+    return ["pth", *(f"{chip}_bs{bs}" for chip in config["chips"])]
+
+
+def quality_files(wildcards=None):
+    return [
+        f"results/{m}/quality/{s}.json"
+        for m in quality_models()
+        for s in quality_sources(m)
+    ]
+
+
+def quality_weights(wildcards):
+    """The configured Inception weights of the model's procedure, or ''."""
+    return QUALITY.get(registry.quality(wildcards.model).weights_key) or ""
+
+
+def quality_reference_path(wildcards):
+    """quality.reference.<model>, else the model's dataset folder, else ''."""
+    model = wildcards.model
+    return QUALITY["reference"].get(model) or config["datasets"].get(model, "")
+
+
+def quality_reference(wildcards):
+    """The FID reference .npz: the configured file, or the cached statistics of a configured
+    image folder; '' while the Inception weights or the reference are not configured."""
+    path = quality_reference_path(wildcards)
+    if not path or not quality_weights(wildcards):
+        return ""
+    if os.path.isdir(path):
+        return f"resources/quality/{wildcards.model}_reference.npz"
+    return path
+
+
+def quality_inputs(wildcards):
+    """The source's outputs, plus the weights and reference files that exist (a missing
+    configured file is reported by the script)."""
+    model, source = wildcards.model, wildcards.source
+    if source == "pth":
+        inputs = {"outputs": f"results/{model}/reference"}
+    else:
+        chip, bs = source.rsplit("_bs", 1)
+        inputs = {"outputs": f"results/{model}/outputs/{chip}/bs{bs}"}
+    for key, path in (
+        ("inception", quality_weights(wildcards)),
+        ("reference", quality_reference(wildcards)),
+    ):
+        if path and (path.startswith("resources/quality/") or os.path.exists(path)):
+            inputs[key] = path
+    return inputs
+
+
+def quality_stats_inputs(wildcards):
+    inputs = {"images": quality_reference_path(wildcards)}
+    if os.path.exists(quality_weights(wildcards)):
+        inputs["inception"] = quality_weights(wildcards)
+    return inputs

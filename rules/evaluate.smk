@@ -31,3 +31,46 @@ rule images:
         grid_count=config["images"]["grid_count"],
     script:
         "../scripts/images.py"
+
+
+# IS / FID of one source: pth (the PyTorch reference) or {chip}_bs{bs} (that chip's outputs)
+rule quality:
+    input:
+        unpack(quality_inputs),
+    output:
+        "results/{model}/quality/{source}.json",
+    log:
+        "results/logs/quality/{model}_{source}.log",
+    benchmark:
+        "results/benchmarks/quality/{model}_{source}.tsv"
+    conda:
+        "../envs/torch.yaml"
+    threads: 2
+    params:
+        inception=quality_weights,
+        reference=quality_reference,
+        splits=config["quality"]["is_splits"],
+        batch=config["quality"]["batch"],
+    script:
+        "../scripts/quality.py"
+
+
+# FID reference statistics of a configured image folder, computed once
+rule quality_stats:
+    input:
+        unpack(quality_stats_inputs),
+    output:
+        "resources/quality/{model}_reference.npz",
+    log:
+        "results/logs/quality/{model}_reference_stats.log",
+    benchmark:
+        "results/benchmarks/quality/{model}_reference_stats.tsv"
+    conda:
+        "../envs/torch.yaml"
+    threads: 2
+    params:
+        images=quality_reference_path,
+        inception=quality_weights,
+        batch=config["quality"]["batch"],
+    script:
+        "../scripts/quality_stats.py"

@@ -7,6 +7,7 @@ rule tables:
     input:
         perf=perf_files(),
         accuracy=accuracy_files(),
+        quality=quality_files(),
         weights=weights_info_files(),
         grids=grid_files(),
         macs=macs_files(),
@@ -14,8 +15,10 @@ rule tables:
     output:
         perf="results/tables/perf.csv",
         accuracy="results/tables/accuracy.csv",
+        quality="results/tables/quality.csv",
         perf_md="results/tables/perf.md",
         accuracy_md="results/tables/accuracy.md",
+        quality_md="results/tables/quality.md",
         images_md="results/tables/images.md",
         images_tsv="results/tables/images.tsv",
     log:
@@ -35,6 +38,7 @@ rule readme:
     input:
         perf="results/tables/perf.md",
         accuracy="results/tables/accuracy.md",
+        quality="results/tables/quality.md",
         images="results/tables/images.md",
         images_tsv="results/tables/images.tsv",
         grids=grid_files(),

@@ -1,5 +1,5 @@
 """Stage `readme`: copy the README's image grids into docs/images/ and rewrite the
-generated README sections (perf, accuracy, images) from results/tables/*.md.
+generated README sections (perf, accuracy, quality, images) from results/tables/*.md.
 
 By hand:  python scripts/readme.py --tables results/tables --readme README.md --stamp results/tables/readme.done
 """
@@ -12,7 +12,7 @@ from ganinfer import cli
 from ganinfer.fileio import atomic_path
 from ganinfer.readme import update_readme
 
-SECTIONS = ("perf", "accuracy", "images")
+SECTIONS = ("perf", "accuracy", "quality", "images")
 
 
 def run(tables, readme, stamp):

@@ -1,8 +1,10 @@
 """Stage `tables`: perf.csv and accuracy.csv (long format, one row per model, chip and
-batch size) and the Markdown fragments the README shows.
+batch size), quality.csv (one row per model and source) and the Markdown fragments the
+README shows.
 
 By hand:  python scripts/tables.py --perf results/*/perf/*/*.json --accuracy results/*/accuracy/*/*.json \
-              --weights resources/weights/*.json --grids results/*/images/*/bs*_grid.png \
+              --quality results/*/quality/*.json --weights resources/weights/*.json \
+              --grids results/*/images/*/bs*_grid.png \
               --macs results/*/onnx/*_macs.json --gemm results/roofline/gemm_*.json --outdir results/tables \
               [--ratio Ascend310P3 Ascend310 --check Ascend310P3 Ascend310 0.5]
 """
@@ -16,11 +18,15 @@ from ganinfer.fileio import read_json
 from ganinfer.tables import (
     ACCURACY_COLUMNS,
     PERF_COLUMNS,
+    QUALITY_COLUMNS,
     accuracy_markdown,
     accuracy_row,
     images_markdown,
     perf_markdown,
     perf_row,
+    quality_markdown,
+    quality_row,
+    quality_sort_key,
     write_csv,
     write_text,
 )
@@ -47,7 +53,7 @@ def readme_grids(grids, weights):
     return [best[k] for k in sorted(best)]
 
 
-def run(perf, accuracy, weights, grids, outdir, macs=(), gemm=(), ratios=(), check=None):
+def run(perf, accuracy, weights, grids, outdir, quality=(), macs=(), gemm=(), ratios=(), check=None):
     wkind = {w["model"]: w["weights"] for w in map(read_json, weights)}
     model_macs = {m["model"]: m["macs_per_image"] for m in map(read_json, macs)}
     peaks = {g["chip"]: g["peak_gflops"] for g in map(read_json, gemm)}
@@ -56,18 +62,25 @@ def run(perf, accuracy, weights, grids, outdir, macs=(), gemm=(), ratios=(), che
     acc_rows = [accuracy_row(read_json(p), wkind) for p in accuracy]
     write_csv(perf_rows, PERF_COLUMNS, out / "perf.csv")
     write_csv(acc_rows, ACCURACY_COLUMNS, out / "accuracy.csv")
+    quality_rows = [quality_row(read_json(p), wkind) for p in quality]
+    write_csv(quality_rows, QUALITY_COLUMNS, out / "quality.csv", key=quality_sort_key)
     write_text(perf_markdown(perf_rows, ratios, check), out / "perf.md")
     write_text(accuracy_markdown(acc_rows), out / "accuracy.md")
+    write_text(quality_markdown(quality_rows), out / "quality.md")
     shown = readme_grids(grids, wkind)
     write_text(images_markdown(shown), out / "images.md")
     write_text("".join(f"{g['source']}\t{g['path']}\n" for g in shown), out / "images.tsv")
-    print(f"{len(perf_rows)} perf rows, {len(acc_rows)} accuracy rows, {len(shown)} README grids -> {out}")
+    print(
+        f"{len(perf_rows)} perf rows, {len(acc_rows)} accuracy rows, {len(quality_rows)} quality rows, "
+        f"{len(shown)} README grids -> {out}"
+    )
 
 
 def parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--perf", nargs="+", required=True)
     p.add_argument("--accuracy", nargs="+", default=[])
+    p.add_argument("--quality", nargs="+", default=[])
     p.add_argument("--weights", nargs="+", default=[])
     p.add_argument("--grids", nargs="+", default=[])
     p.add_argument("--macs", nargs="+", default=[])
@@ -95,6 +108,7 @@ def from_snakemake(smk):
     return dict(
         perf=smk.input.perf,
         accuracy=smk.input.accuracy,
+        quality=smk.input.quality,
         weights=smk.input.weights,
         grids=smk.input.grids,
         macs=smk.input.macs,

@@ -3,9 +3,14 @@
 import csv
 import json
 
+import numpy as np
 import pytest
+import torch
 from conftest import new_workdir, snakemake
 from PIL import Image
+
+from ganinfer import inception
+from ganinfer.quality import write_stats
 
 TINY = """
 models: [dcgan, gan]
@@ -115,6 +120,8 @@ def test_images_and_readme(workdir):
     assert len(pngs) == 7 and pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     readme = (wd / "README.md").read_text()
     assert "| gan | cpu | bs2 | demo | 7 |" in readme
+    assert "No model of this run has a quality metric (IS / FID)." in readme
+    assert read_csv(wd / "results/tables/quality.csv") == []
     assert "(docs/images/dcgan_cpu.png)" in readme
     assert (wd / "docs/images/dcgan_cpu.png").is_file()
 
@@ -159,14 +166,36 @@ demo_architecture:
   cyclegan_map2sat: {ngf: 8, n_blocks: 2}
   dgnet: {dim: 4, width: 8, mlp_dim: 32, id_dim: 256}
 perf: {warmup: 1, warmup_seconds: 0, min_iterations: 2, min_seconds: 0.01, max_seconds: 5.0, max_cov: 10.0}
+quality:
+  inception_weights: inception/inception_v3_google.pth
+  fid_inception_weights: inception/pt_inception.pth
+  reference: {biggan: inception/moments.npz, dgnet: inception/market}
+  is_splits: 1
 """
+
+
+def quality_resources(folder):
+    """Random-weight Inception files of both variants, BigGAN moments and a folder of Market-like images."""
+    folder.mkdir()
+    for variant, name in (("torchvision", "inception_v3_google.pth"), ("fid", "pt_inception.pth")):
+        torch.save(inception.random_init(inception.build(variant)).state_dict(), folder / name)
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(16, 2048))
+    write_stats(folder / "moments.npz", features.mean(0), np.cov(features, rowvar=False), 16, "random features")
+    for ident in ("0002", "0007"):
+        (folder / "market" / ident).mkdir(parents=True)
+        for k in range(2):
+            pixels = rng.integers(0, 256, size=(128, 64, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(folder / "market" / ident / f"{ident}_c1s1_{k:06d}_00.jpg")
 
 
 @pytest.fixture(scope="module")
 def heavy(tmp_path_factory):
-    """BigGAN, both CycleGAN directions and DG-Net (smaller demo widths, same code) through the same DAG."""
+    """BigGAN, both CycleGAN directions and DG-Net (smaller demo widths, same code) through the same DAG,
+    with IS / FID on random-weight Inception networks."""
     wd = new_workdir(tmp_path_factory.mktemp("heavy"))
     (wd / "heavy.yaml").write_text(HEAVY)
+    quality_resources(wd / "inception")
     snakemake("results/tables/perf.csv", "-j2", "--configfile", "heavy.yaml", cwd=wd)
     return wd
 
@@ -207,3 +236,43 @@ def test_heavy_models_inputs_outputs_and_images(heavy):
         assert len(pngs) == 3
         with Image.open(pngs[0]) as im:
             assert im.size == size and im.mode == "RGB"
+
+
+def test_quality_table_of_reference_and_cpu_outputs(heavy):
+    rows = read_csv(heavy / "results/tables/quality.csv")
+    assert [(r["model"], r["source"], r["batch_size"]) for r in rows] == [
+        ("biggan", "pth", ""),
+        ("biggan", "cpu", "1"),
+        ("dgnet", "pth", ""),
+        ("dgnet", "cpu", "1"),
+    ]
+    by = {(r["model"], r["source"]): r for r in rows}
+    for r in rows:
+        assert r["weights"] == "demo" and r["images"] == "3" and float(r["fid"]) > 0
+        assert len(r["inception_sha256"]) == 64 and "N=3 <= 2048" in r["note"]
+    for model in ("biggan", "dgnet"):  # ONNX Runtime outputs match the reference, so do their scores
+        assert float(by[(model, "cpu")]["fid"]) == pytest.approx(float(by[(model, "pth")]["fid"]), rel=1e-3)
+    biggan, dgnet = by[("biggan", "pth")], by[("dgnet", "cpu")]
+    assert biggan["inception"] == "torchvision" and biggan["inception_weights"] == "inception_v3_google.pth"
+    assert biggan["is_splits"] == "1" and float(biggan["is_mean"]) >= 1.0
+    assert biggan["reference_stats"] == "inception/moments.npz" and biggan["reference_images"] == "16"
+    assert dgnet["inception"] == "fid" and dgnet["is_mean"] == "-"
+    assert dgnet["reference_stats"] == "resources/quality/dgnet_reference.npz"
+    assert dgnet["reference_source"] == "inception/market" and dgnet["reference_images"] == "4"
+
+
+def quality_job_counts(proc):
+    lines = (proc.stdout + proc.stderr).splitlines()
+    return {w[0]: int(w[1]) for w in map(str.split, lines) if len(w) == 2 and w[0].startswith("quality")}
+
+
+def test_default_run_has_quality_jobs_and_no_reference_statistics(tmp_path):
+    """The default config: IS/FID records for the pth reference and the cpu outputs of biggan and
+    dgnet (they say "not configured"); reference statistics only for a configured image folder."""
+    wd = new_workdir(tmp_path)
+    proc = snakemake("-n", "results/tables/perf.csv", "--quiet", "rules", cwd=wd)
+    assert quality_job_counts(proc) == {"quality": 4}
+    (wd / "market").mkdir()
+    (wd / "c.yaml").write_text("quality: {fid_inception_weights: fid.pth}\ndatasets: {dgnet: market}\n")
+    proc = snakemake("-n", "results/tables/perf.csv", "--configfile", "c.yaml", "--quiet", "rules", cwd=wd)
+    assert quality_job_counts(proc) == {"quality": 4, "quality_stats": 1}

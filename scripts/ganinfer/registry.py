@@ -52,7 +52,7 @@ class ModelSpec:
     preprocess: str  # kind, see ganinfer.preprocess
     postprocess: str  # kind, see ganinfer.images
     accuracy: tuple[str, ...] = ("flat_cosine",)
-    quality: str | None = None
+    quality: str | None = None  # kind, see QUALITY_KINDS
     preprocess_uses_weights: bool = False  # e.g. a class embedding taken from the checkpoint
     checkpoint_parts: tuple[str, ...] = ()  # several files, each a submodule's state (prefix = part name)
     dataset: str = ""  # what a configured dataset folder holds (image preprocess kinds)
@@ -69,6 +69,43 @@ class ModelSpec:
 
     def sample_name(self, index: int) -> str:
         return self.file_stem.format(index)
+
+
+@dataclass(frozen=True)
+class QualitySpec:
+    """How a quality kind is measured: the procedure of the guide that reports it."""
+
+    metrics: tuple[str, ...]  # "is" and/or "fid"
+    network: str  # ganinfer.inception variant
+    weights_key: str  # its weights file: config quality.<weights_key>
+    images: str  # generator output -> [0, 1] image: "tanh" = (x + 1) / 2 on the raw float output,
+    #              "postprocess" = the 8-bit image of the model's postprocess kind / 255 (what is saved)
+    resize: str  # resize to 299 x 299, as written in the tables
+    procedure: str  # one line for the README and the JSON records
+
+
+QUALITY_KINDS: dict[str, QualitySpec] = {
+    # BigGAN guide (biggan_eval_acc.py + BigGAN-PyTorch inception_utils.py)
+    "is_fid": QualitySpec(
+        metrics=("is", "fid"),
+        network="torchvision",
+        weights_key="inception_weights",
+        images="tanh",
+        resize="bilinear 299, align_corners=True",
+        procedure="BigGAN inception_utils: (x+1)/2, ImageNet mean/std, bilinear 299 (align_corners=True), "
+        "torchvision Inception-v3 pool3 (2048) and softmax(fc)",
+    ),
+    # DG-Net guide (TTUR fid.py on the saved images); pytorch-fid's port of the TF Inception
+    "fid": QualitySpec(
+        metrics=("fid",),
+        network="fid",
+        weights_key="fid_inception_weights",
+        images="postprocess",
+        resize="bilinear 299, align_corners=False",
+        procedure="pytorch-fid: 8-bit images / 255, bilinear 299 (align_corners=False), 2x-1, "
+        "FID Inception (TF 2015-12-05 port) pool3 (2048)",
+    ),
+}
 
 
 def _cyclegan(name: str, direction: str, input_name: str, output_name: str, suffix: str, dataset: str) -> ModelSpec:
@@ -189,3 +226,14 @@ def get(name: str) -> ModelSpec:
             f"unknown model '{name}': known models are {', '.join(sorted(MODELS))} "
             "(fix 'models' in config/config.yaml or on the command line)"
         ) from None
+
+
+def quality(name: str) -> QualitySpec:
+    """The quality procedure of model ``name``; a model without one is a one-line error."""
+    spec = get(name)
+    if spec.quality is None:
+        from ganinfer.errors import InputError
+
+        with_quality = ", ".join(sorted(m for m, s in MODELS.items() if s.quality))
+        raise InputError(f"model '{name}' has no quality metric (IS/FID); models with one: {with_quality}")
+    return QUALITY_KINDS[spec.quality]

@@ -62,6 +62,28 @@ ACCURACY_COLUMNS = [
     "passed",
     "worst_sample",
 ]
+QUALITY_COLUMNS = [
+    "model",
+    "source",
+    "batch_size",
+    "weights",
+    "images",
+    "is_mean",
+    "is_std",
+    "is_splits",
+    "fid",
+    "inception",
+    "inception_weights",
+    "inception_sha256",
+    "reference_stats",
+    "reference_sha256",
+    "reference_source",
+    "reference_images",
+    "resize",
+    "note",
+    "seconds",
+]
+NOT_CONFIGURED = "not configured"
 
 
 def _sort_key(row: dict):
@@ -137,11 +159,51 @@ def accuracy_row(rec: dict, weights: dict) -> dict:
     }
 
 
-def write_csv(rows: Iterable[dict], columns: list[str], path: str | Path) -> None:
+def quality_sort_key(row: dict):
+    """pth (the PyTorch reference) first, then the chips."""
+    return (row["model"], row["source"] != "pth", row["source"], int(row["batch_size"] or 0))
+
+
+def _metric_cell(status: str, value: float | None, digits: int) -> str:
+    """A number, "not configured", "n/a" (could not be computed) or "-" (not part of the procedure)."""
+    if status == "ok":
+        return f"{value:.{digits}f}"
+    return {"not measured": "-"}.get(status, status)
+
+
+def quality_row(rec: dict, weights: dict) -> dict:
+    inc, ref = rec["inception"], rec.get("reference") or {}
+    notes = list(rec["notes"])
+    if rec["not_configured"]:
+        notes.insert(0, f"{NOT_CONFIGURED}: set {', '.join(rec['not_configured'])}")
+    return {
+        "model": rec["model"],
+        "source": rec["source"],
+        "batch_size": "" if rec["batch_size"] is None else rec["batch_size"],
+        "weights": weights.get(rec["model"], "unknown"),
+        "images": rec["images"],
+        "is_mean": _metric_cell(rec["is_status"], rec["is_mean"], 3),
+        "is_std": _metric_cell(rec["is_status"], rec["is_std"], 3),
+        "is_splits": rec["is_splits"] or "",
+        "fid": _metric_cell(rec["fid_status"], rec["fid"], 4),
+        "inception": inc["variant"],
+        "inception_weights": Path(inc["file"]).name if inc["file"] else "",
+        "inception_sha256": inc["sha256"] or "",
+        "reference_stats": ref.get("file", ""),
+        "reference_sha256": ref.get("sha256", ""),
+        "reference_source": ref.get("source") or "",
+        "reference_images": "" if ref.get("count") is None else ref["count"],
+        "resize": rec["resize"],
+        "note": "; ".join(notes),
+        "seconds": f"{rec['seconds']:.1f}",
+    }
+
+
+def write_csv(rows: Iterable[dict], columns: list[str], path: str | Path, key=_sort_key) -> None:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(sorted(rows, key=_sort_key))
+    writer.writerows(sorted(rows, key=key))
     with atomic_path(Path(path)) as tmp:
         tmp.write_text(buf.getvalue())
 
@@ -275,6 +337,33 @@ def accuracy_markdown(rows: list[dict]) -> str:
         "pixel channel cos",
         "check",
     ]
+    return markdown_table(header, body)
+
+
+INCEPTION_NAMES = {"torchvision": "torchvision Inception-v3", "fid": "pytorch-fid FID Inception"}
+
+
+def quality_markdown(rows: list[dict]) -> str:
+    if not rows:
+        return "No model of this run has a quality metric (IS / FID).\n"
+    body = []
+    for r in sorted(rows, key=quality_sort_key):
+        source = "pth (PyTorch)" if r["source"] == "pth" else f"{r['source']} bs{r['batch_size']}"
+        is_cell = r["is_mean"]
+        if r["is_splits"] == 1:
+            is_cell += " (1 split)"
+        elif r["is_splits"]:
+            is_cell += f" ± {r['is_std']}"
+        inception = INCEPTION_NAMES.get(r["inception"], r["inception"]) + (
+            f" `{r['inception_weights']}` ({r['inception_sha256'][:8]})" if r["inception_sha256"] else ""
+        )
+        ref = Path(r["reference_source"] or r["reference_stats"]).name or "-"
+        if r["reference_images"] != "":
+            ref += f" (N={r['reference_images']})"
+        body.append(
+            [r["model"], source, r["weights"], r["images"], is_cell, r["fid"], inception, ref, r["note"] or "-"]
+        )
+    header = ["model", "source", "weights", "images", "IS (mean ± std)", "FID", "Inception", "FID reference", "note"]
     return markdown_table(header, body)
 
 

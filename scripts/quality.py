@@ -1,0 +1,158 @@
+"""Stage `quality`: Inception Score and FID of one source's images (the PyTorch reference
+`pth`, or a chip's outputs), by the procedure of the model's registry quality kind.
+
+Without Inception weights (or, for FID, without reference statistics) the record says
+"not configured" instead of a number.
+
+By hand:  python scripts/quality.py --model biggan --source pth --outputs results/biggan/reference \
+              --out q.json --inception inception_v3_google.pth --reference I128_inception_moments.npz
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+from ganinfer import cli, registry
+from ganinfer.checkpoint import sha256_of
+from ganinfer.errors import InputError
+from ganinfer.fileio import list_bins, read_bin, write_json
+from ganinfer.quality import (
+    FID_MIN_SAMPLES,
+    chunks,
+    frechet_distance,
+    gaussian_stats,
+    inception_score,
+    read_stats,
+    softmax,
+    unit_image,
+)
+
+
+def measure(record, spec, q, outputs, inception, reference, splits, batch):
+    """Fill ``record`` with the metrics the configuration allows (inputs are checked before the Inception runs)."""
+    import torch
+
+    from ganinfer import inception as inc
+
+    ref_key = f"quality.reference.{spec.name}"
+    fix = f"fix {ref_key} (an .npz with mu and sigma, or an image folder)"
+    net = inc.load(inception, q.network, q.weights_key)
+    record["inception"].update(file=str(inception), sha256=sha256_of(inception))
+    if "fid" in q.metrics and reference:
+        mu_ref, sigma_ref, extra = read_stats(reference, inc.POOL_DIM, fix)
+        record["reference"] = {"file": str(reference), "sha256": sha256_of(reference), **extra}
+    elif "fid" in q.metrics:
+        record["not_configured"].append(ref_key)
+    files = list_bins(outputs)
+    images = (
+        [unit_image(read_bin(f, spec.output.shape), q.images, spec.postprocess) for f in part]
+        for part in chunks(files, batch)
+    )
+    pool, logits = inc.extract(net, images)
+    if not (np.isfinite(pool).all() and np.isfinite(logits).all()):
+        raise InputError(
+            f"{outputs}: the Inception features are not finite (NaN or inf in the images); re-run inference"
+        )
+    n = record["images"] = len(files)
+    if "is" in q.metrics:
+        used = splits if n >= splits else 1
+        if used != splits:
+            record["notes"].append(f"N={n} < {splits}: IS over 1 split")
+        mean, std = inception_score(softmax(logits), used)
+        record.update(is_status="ok", is_mean=mean, is_std=std, is_splits=used)
+    if record["reference"] and n < 2:
+        record["fid_status"] = "n/a"
+        record["notes"].append(f"N={n}: FID needs at least 2 images")
+    elif record["reference"]:
+        try:
+            fid = frechet_distance(*gaussian_stats(pool), mu_ref, sigma_ref)
+        except ValueError as exc:
+            raise InputError(f"{reference}: {exc}; {fix}") from None
+        record.update(fid_status="ok", fid=fid)
+        if n < FID_MIN_SAMPLES:
+            record["notes"].append(f"N={n} <= 2048: rank-deficient covariance, FID not comparable")
+        count = record["reference"]["count"]
+        if count is not None and count < FID_MIN_SAMPLES:
+            record["notes"].append(f"reference N={count} <= 2048")
+    record["torch_version"] = torch.__version__
+
+
+def run(model, source, outputs, out, inception=None, reference=None, bs=None, splits=10, batch=50, threads=1):
+    spec, q = registry.get(model), registry.quality(model)
+    start = time.perf_counter()
+    unset = "not configured"
+    record = {
+        "model": model,
+        "source": source,
+        "batch_size": bs,
+        "outputs": str(outputs),
+        "images": len(list_bins(outputs)),
+        "procedure": q.procedure,
+        "resize": q.resize,
+        "inception": {"variant": q.network, "file": None, "sha256": None},
+        "reference": None,
+        "is_status": unset if "is" in q.metrics else "not measured",
+        "fid_status": unset if "fid" in q.metrics else "not measured",
+        "is_mean": None,
+        "is_std": None,
+        "is_splits": None,
+        "fid": None,
+        "not_configured": [],
+        "notes": [],
+    }
+    if inception:
+        import torch
+
+        torch.set_num_threads(max(1, threads))
+        measure(record, spec, q, outputs, inception, reference, splits, batch)
+    else:
+        record["not_configured"].append(f"quality.{q.weights_key}")
+        if "fid" in q.metrics and not reference:
+            record["not_configured"].append(f"quality.reference.{model}")
+    record["seconds"] = round(time.perf_counter() - start, 3)
+    write_json(record, out)
+    shown = []
+    if record["is_mean"] is not None:
+        shown.append(f"IS {record['is_mean']:.4f} ± {record['is_std']:.4f}")
+    if record["fid"] is not None:
+        shown.append(f"FID {record['fid']:.4f}")
+    if record["not_configured"]:
+        shown.append(f"not configured: {', '.join(record['not_configured'])}")
+    print(f"{model} {source}: {record['images']} images; {'; '.join(shown)} ({record['seconds']:.1f} s) -> {out}")
+
+
+def parser():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True)
+    p.add_argument("--source", required=True, help="pth (the PyTorch reference) or the chip of the outputs")
+    p.add_argument("--bs", type=int, help="batch size of the chip's outputs")
+    p.add_argument("--outputs", required=True, help="folder of <stem>_0.bin generator outputs")
+    p.add_argument("--out", required=True, help="json record")
+    p.add_argument("--inception", help="Inception weights of the model's procedure (absent: not configured)")
+    p.add_argument("--reference", help="FID reference .npz with mu and sigma (absent: FID not configured)")
+    p.add_argument("--splits", type=int, default=10)
+    p.add_argument("--batch", type=int, default=50)
+    p.add_argument("--threads", type=int, default=1)
+    return cli.add_log(p)
+
+
+def from_snakemake(smk):
+    source = smk.wildcards.source
+    chip, _, bs = source.partition("_bs")
+    return dict(
+        model=smk.wildcards.model,
+        source=chip,
+        bs=int(bs) if bs else None,
+        outputs=smk.input.outputs,
+        out=smk.output[0],
+        inception=smk.params.inception or None,
+        reference=smk.params.reference or None,
+        splits=smk.params.splits,
+        batch=smk.params.batch,
+        threads=smk.threads,
+    )
+
+
+if __name__ == "__main__":
+    cli.main(run, parser, globals().get("snakemake"), from_snakemake)

@@ -1,0 +1,57 @@
+"""Stage `quality_stats`: FID reference statistics (mu, sigma of the pool3 features) of an
+image folder, by the procedure of the model's quality kind; computed once and cached.
+
+Every image under the folder (sub-folders included, natural order) is read as 8-bit RGB,
+scaled to [0, 1] and resized to 299 x 299 on its own, as the generated images are.
+
+By hand:  python scripts/quality_stats.py --model dgnet --images Market/pytorch/train_all \
+              --inception pt_inception-2015-12-05-6726825d.pth --out dgnet_reference.npz
+"""
+
+import argparse
+import time
+
+from ganinfer import cli, registry
+from ganinfer.quality import chunks, gaussian_stats, image_files, read_image, write_stats
+
+
+def run(model, images, inception, out, batch=50, threads=1):
+    import torch
+
+    from ganinfer import inception as inc
+
+    torch.set_num_threads(max(1, threads))
+    start = time.perf_counter()
+    q = registry.quality(model)
+    net = inc.load(inception, q.network, q.weights_key)
+    files = image_files(images)
+    pool, _ = inc.extract(net, ([read_image(f) for f in part] for part in chunks(files, batch)))
+    mu, sigma = gaussian_stats(pool)
+    write_stats(out, mu, sigma, len(files), str(images))
+    print(f"{model}: FID statistics of {len(files)} images in {images} ({time.perf_counter() - start:.1f} s) -> {out}")
+
+
+def parser():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, help="model whose quality procedure (network, resize) is used")
+    p.add_argument("--images", required=True, help="folder of reference images")
+    p.add_argument("--inception", required=True, help="Inception weights of the procedure")
+    p.add_argument("--out", required=True, help=".npz with mu, sigma, count, source")
+    p.add_argument("--batch", type=int, default=50)
+    p.add_argument("--threads", type=int, default=1)
+    return cli.add_log(p)
+
+
+def from_snakemake(smk):
+    return dict(
+        model=smk.wildcards.model,
+        images=smk.params.images,
+        inception=smk.params.inception,
+        out=smk.output[0],
+        batch=smk.params.batch,
+        threads=smk.threads,
+    )
+
+
+if __name__ == "__main__":
+    cli.main(run, parser, globals().get("snakemake"), from_snakemake)
