@@ -10,8 +10,14 @@ rule tables:
         weights=weights_info_files(),
         grids=grid_files(),
     output:
-        perf="results/tables/perf.csv",
-        accuracy="results/tables/accuracy.csv",
+        perf=report(
+            "results/tables/perf.csv", caption="../report/perf.rst", category="Tables"
+        ),
+        accuracy=report(
+            "results/tables/accuracy.csv",
+            caption="../report/accuracy.rst",
+            category="Tables",
+        ),
         perf_md="results/tables/perf.md",
         accuracy_md="results/tables/accuracy.md",
         images_md="results/tables/images.md",
