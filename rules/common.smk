@@ -111,8 +111,8 @@ def preprocess_input(wildcards):
 
 
 def perf_threads():
-    """The perf job claims every scheduler slot so that nothing runs beside it (--cores;
-    a cluster profile's cores are one node's). 1 where no core count is given (--report)."""
+    """The perf job claims every core (--cores; a cluster profile's are one node's) so that
+    nothing runs beside it; 1 where no core count is given (--report)."""
     return max(1, workflow.resource_settings.cores or 1)
 
 
