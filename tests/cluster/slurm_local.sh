@@ -89,8 +89,9 @@ link_config() {
     ln -s "$SLURM_CONF" "$etc"
 }
 
+# the daemon named $1 runs under the pid its pid file names (not a reused pid)
 running() {
-    [ -f "$DIR/$1.pid" ] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null
+    [ -f "$DIR/$1.pid" ] && [ "$(cat "/proc/$(cat "$DIR/$1.pid")/comm" 2>/dev/null)" = "$1" ]
 }
 
 node_idle() {
