@@ -1,10 +1,11 @@
-# Two commands: `make run` (the default workflow target) and `make test` (the suite).
+# Two commands: `make run` (the default workflow target) and `make test` (the suite);
+# `make test-cluster` runs the workflow on a one-node SLURM started on this machine.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 JOBS ?= 4
 
-.PHONY: run readme test lint benchmark gpu clean
+.PHONY: run readme test test-cluster lint benchmark gpu clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +15,7 @@ $(VENV)/.runtime: requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install -q -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
+$(VENV)/.dev: requirements-dev.txt requirements-cluster.txt requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
@@ -36,6 +37,12 @@ readme: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
+
+# root only: installs slurmctld, slurmd, slurm-client and munge when missing, starts them
+# (tests/cluster/slurm_local.sh), runs the workflow through profiles/slurm-npu, stops them;
+# -rP prints the sbatch lines and SLURM's job records
+test-cluster: $(VENV)/.dev
+	SLURM_LOCAL_TEST=1 $(BIN)/python -m pytest -rP tests/test_cluster.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -120,8 +120,9 @@ def preprocess_input(wildcards):
 
 
 def perf_threads():
-    """The perf job claims every scheduler slot so that nothing runs beside it."""
-    return max(1, workflow.cores)
+    """The perf job claims every core (--cores; a cluster profile's are one node's) so that
+    nothing runs beside it; 1 where no core count is given (--report)."""
+    return max(1, workflow.resource_settings.cores or 1)
 
 
 # ---- chips and the Ascend toolchain ---------------------------------------------

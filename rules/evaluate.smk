@@ -22,7 +22,13 @@ rule images:
         weights_info="resources/weights/{model}.json",
     output:
         images=directory("results/{model}/images/{chip}/bs{bs}"),
-        grid="results/{model}/images/{chip}/bs{bs}_grid.png",
+        grid=report(
+            "results/{model}/images/{chip}/bs{bs}_grid.png",
+            caption="../report/grid.rst",
+            category="Images",
+            subcategory="{model}",
+            labels={"model": "{model}", "chip": "{chip}", "batch size": "{bs}"},
+        ),
     log:
         "results/logs/images/{model}_{chip}_bs{bs}.log",
     conda:

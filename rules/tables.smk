@@ -13,9 +13,19 @@ rule tables:
         macs=macs_files(),
         gemm=gemm_peak_files(),
     output:
-        perf="results/tables/perf.csv",
-        accuracy="results/tables/accuracy.csv",
-        quality="results/tables/quality.csv",
+        perf=report(
+            "results/tables/perf.csv", caption="../report/perf.rst", category="Tables"
+        ),
+        accuracy=report(
+            "results/tables/accuracy.csv",
+            caption="../report/accuracy.rst",
+            category="Tables",
+        ),
+        quality=report(
+            "results/tables/quality.csv",
+            caption="../report/quality.rst",
+            category="Tables",
+        ),
         perf_md="results/tables/perf.md",
         accuracy_md="results/tables/accuracy.md",
         quality_md="results/tables/quality.md",

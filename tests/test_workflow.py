@@ -2,6 +2,8 @@
 
 import csv
 import json
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -130,6 +132,19 @@ def test_second_run_is_a_no_op(workdir):
     wd, _ = workdir
     proc = snakemake("all", "-j2", "--configfile", "tiny.yaml", cwd=wd)
     assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_report_has_the_tables_and_image_grids(workdir):
+    wd, _ = workdir
+    snakemake("all", "--configfile", "tiny.yaml", "--report", "report.zip", cwd=wd)
+    with zipfile.ZipFile(wd / "report.zip") as z:
+        data = {Path(n).name: z.read(n) for n in z.namelist() if "/data/raw/" in n and Path(n).name[:2] != "bs"}
+        grids = sorted(z.read(n) for n in z.namelist() if n.endswith("_grid.png"))
+        html = z.read("report/report.html").decode()
+    assert data == {name: (wd / "results/tables" / name).read_bytes() for name in ("perf.csv", "accuracy.csv")}
+    expected = ["dcgan/images/cpu/bs1", "dcgan/images/cpu/bs3", "gan/images/cpu/bs2"]
+    assert grids == sorted((wd / "results" / f"{g}_grid.png").read_bytes() for g in expected)
+    assert "First output images of gan on cpu at batch" in html and "Models: dcgan, gan" in html
 
 
 @pytest.mark.parametrize(
