@@ -6,6 +6,7 @@ only the questions of a dry run and fails anything that would create an environm
 import re
 import stat
 from pathlib import Path
+from types import SimpleNamespace
 
 import yaml
 from conftest import ROOT, new_workdir, snakemake, tool_env
@@ -33,6 +34,14 @@ def workflow_rules(workdir):
         return [(r.name, r.conda_env, r.norun) for r in wf._workflow.rules]
 
 
+def env_files(env) -> set[Path]:
+    """The env file(s) a rule's conda: names; a function of the chip is asked for every kind of chip."""
+    names = (
+        {env(SimpleNamespace(chip=c)) for c in ("cpu", "cuda", "tensorrt", "Ascend310P3")} if callable(env) else {env}
+    )
+    return {(ROOT / "rules" / name).resolve() for name in names}
+
+
 def test_every_rule_that_runs_code_declares_a_conda_env(tmp_path):
     rules = workflow_rules(new_workdir(tmp_path))
     assert len(rules) > 10
@@ -40,15 +49,14 @@ def test_every_rule_that_runs_code_declares_a_conda_env(tmp_path):
         if norun:  # `all`: only inputs
             continue
         assert env, f"rule {name} has no conda:"
-        path = (ROOT / "rules" / env).resolve()
-        assert path in ENVS, f"rule {name}: {env} is not in envs/"
-    used = {(ROOT / "rules" / env).resolve() for _, env, _ in rules if env}
+        assert env_files(env) <= set(ENVS), f"rule {name}: {env} is not in envs/"
+    used = set().union(*(env_files(env) for _, env, _ in rules if env))
     assert used == set(ENVS), "an env file no rule uses"
 
 
 def test_env_files_parse_and_pin_exact_versions():
     pins = requirements()
-    assert len(ENVS) == 5
+    assert len(ENVS) == 6
     for path in ENVS:
         env = yaml.safe_load(path.read_text())
         assert env["channels"] == ["conda-forge", "nodefaults"], path.name
@@ -84,7 +92,7 @@ def test_use_conda_dry_run_plans_one_env_per_stage(tmp_path):
     env["PATH"] = f"{stub.parent}:{env['PATH']}"
     wd = new_workdir(tmp_path / "wd")
     proc = snakemake(
-        "results/tables/perf.csv", "--use-conda", "-n", "--config", "chips=[cpu,Ascend310P3]", cwd=wd, env=env
+        "results/tables/perf.csv", "--use-conda", "-n", "--config", "chips=[cpu,cuda,Ascend310P3]", cwd=wd, env=env
     )
     planned = re.findall(r"Conda environment (\S+) will be created", proc.stdout + proc.stderr)
     assert sorted(Path(p).resolve() for p in planned) == ENVS
