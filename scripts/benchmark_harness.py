@@ -2,15 +2,17 @@
 and CycleGAN (demo weights, released architectures) it prints
 
   1. harness overhead: the harness's throughput (1000 * bs / mean of per-iteration
-     latencies) against a bare ``InferenceSession.run`` loop timed as a whole, in
-     alternating rounds (median of the rounds);
+     latencies) against a bare ``InferenceSession.run`` loop timed as a whole, in paired
+     blocks of equal iteration counts, ABBA order (median of the per-pair ratios, IQR shown);
   2. ONNX Runtime against PyTorch eager (torch.no_grad, same threads, same harness);
   3. achieved GFLOP/s (MACs counted on the graph) against the fp32 GEMM peak measured
-     with ONNX Runtime in the same run.
+     with ONNX Runtime in the same run: the peak's size is found first (as the gemm_peak
+     stage does), then model and GEMM run in ABBA pairs and the median ratio of their
+     sustained rates (median latencies) is reported, so machine drift cancels.
 
 DCGAN is measured at every batch size given and compared at its best one.
 
-Usage:  python scripts/benchmark_harness.py [--dcgan-bs 1 4 16 64] [--cyclegan-bs 1] [--rounds 5] \
+Usage:  python scripts/benchmark_harness.py [--dcgan-bs 1 4 16 64] [--cyclegan-bs 1] [--pairs 12] \
             [--min-seconds 3] [--threads N] [--json out.json]
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import tempfile
 import time
@@ -30,7 +33,7 @@ from ganinfer.backends.onnxruntime import OrtSession
 from ganinfer.bench import BenchSettings, available_cores, cpu_name, measure
 from ganinfer.checkpoint import demo_checkpoint, load_generator, save_atomic
 from ganinfer.onnxgraph import export_onnx, simplify_onnx
-from ganinfer.roofline import gemm_peak, gflops, graph_macs
+from ganinfer.roofline import gemm_feeds, gemm_graph, gemm_peak, gflops, graph_macs
 
 TARGETS = {"overhead_pct": 2.0, "ort_over_eager": 1.5, "percent_of_peak": 85.0}
 
@@ -48,15 +51,62 @@ def bare_loop_ms(session, feeds: dict, iterations: int) -> float:
     return (time.perf_counter() - t0) * 1000.0 / iterations
 
 
-def overhead(session: OrtSession, feeds: dict, settings: BenchSettings, rounds: int) -> dict:
-    """Alternate harness and bare-loop rounds of the same iteration count."""
-    harness, bare = [], []
-    for _ in range(rounds):
-        rec = measure(lambda: session.run(feeds), 1, settings)
-        harness.append(rec["latency_ms"]["mean"])
-        bare.append(bare_loop_ms(session.session, feeds, rec["latency_ms"]["count"]))
-    h, b = statistics.median(harness), statistics.median(bare)
-    return {"harness_ms": h, "bare_ms": b, "overhead_pct": 100.0 * (h / b - 1.0), "rounds": rounds}
+def abba(pairs: int, first, second) -> tuple[list[float], list[float]]:
+    """Call two measurements ``pairs`` times each in ABBA order (drift and order effects
+    cancel in the per-pair ratios); returns their two lists of results."""
+    a, b = [], []
+    for i in range(pairs):
+        for f in (first, second) if i % 2 == 0 else (second, first):
+            (a if f is first else b).append(f())
+    return a, b
+
+
+def ratio_stats(num: list[float], den: list[float]) -> tuple[float, float, float]:
+    """Median and interquartile range of the per-pair ratios num/den."""
+    ratios = [x / y for x, y in zip(num, den, strict=True)]
+    q1, q3 = np.percentile(ratios, [25, 75])
+    return statistics.median(ratios), float(q1), float(q3)
+
+
+def overhead(session: OrtSession, feeds: dict, latency_ms: float, pairs: int) -> dict:
+    """Blocks of the same iteration count (about 0.5 s each): the harness's mean latency
+    against a bare loop's; the overhead is the median per-pair ratio."""
+    n = max(3, math.ceil(500.0 / latency_ms))
+    block = BenchSettings(warmup=0, warmup_seconds=0, min_iterations=n, min_seconds=0)
+    harness, bare = abba(
+        pairs,
+        lambda: measure(lambda: session.run(feeds), 1, block)["latency_ms"]["mean"],
+        lambda: bare_loop_ms(session.session, feeds, n),
+    )
+    med, q1, q3 = ratio_stats(harness, bare)
+    return {
+        "harness_ms": statistics.median(harness),
+        "bare_ms": statistics.median(bare),
+        "overhead_pct": 100.0 * (med - 1.0),
+        "overhead_iqr_pct": [100.0 * (q1 - 1.0), 100.0 * (q3 - 1.0)],
+        "pairs": pairs,
+        "iterations_per_block": n,
+    }
+
+
+def share_of_peak(session, feeds, bs, macs, peak_n, threads, pairs) -> dict:
+    """The model's sustained GFLOP/s (2 MACs bs / median latency) against the GEMM's
+    (2 n^3 / median latency) of the peak size, in ABBA pairs of one-second runs."""
+    second = BenchSettings(warmup=1, warmup_seconds=0.2, min_iterations=5, min_seconds=1.0)
+    gemm = OrtSession(gemm_graph(peak_n).SerializeToString(), "cpu", threads)
+    gemm_feeds_ = gemm_feeds(peak_n)
+    model, peak = abba(
+        pairs,
+        lambda: gflops(macs, 1000.0 * bs / measure(lambda: session.run(feeds), bs, second)["latency_ms"]["p50"]),
+        lambda: 2.0 * peak_n**3 / measure(lambda: gemm.run(gemm_feeds_), 1, second)["latency_ms"]["p50"] / 1e6,
+    )
+    med, q1, q3 = ratio_stats(model, peak)
+    return {
+        "model_gflops": statistics.median(model),
+        "peak_gflops_paired": statistics.median(peak),
+        "percent_of_peak": 100.0 * med,
+        "percent_of_peak_iqr": [100.0 * q1, 100.0 * q3],
+    }
 
 
 def eager_ms(spec, weights: Path, feeds: dict, threads: int, settings: BenchSettings) -> float:
@@ -69,7 +119,7 @@ def eager_ms(spec, weights: Path, feeds: dict, threads: int, settings: BenchSett
         return measure(lambda: net(*args), 1, settings)["latency_ms"]["mean"]
 
 
-def bench_model(name, sizes, workdir, threads, settings, rounds, peak) -> dict:
+def bench_model(name, sizes, workdir, threads, settings, pairs, peak) -> dict:
     spec = registry.get(name)
     weights = workdir / f"{name}.pth"
     save_atomic(demo_checkpoint(spec, 0), weights)
@@ -86,11 +136,12 @@ def bench_model(name, sizes, workdir, threads, settings, rounds, peak) -> dict:
     best = max(per_bs, key=lambda bs: per_bs[bs]["fps"])
     run = per_bs[best]
     feeds = feeds_for(spec, best)
-    over = overhead(run["session"], feeds, settings, rounds)
+    over = overhead(run["session"], feeds, 1000.0 * best / run["fps"], pairs)
     ort_fps = 1000.0 * best / over["harness_ms"]
     eager_fps = 1000.0 * best / eager_ms(spec, weights, feeds, threads, settings)
     macs = graph_macs(run["onnx"])["macs_per_image"]
     achieved = gflops(macs, ort_fps)
+    shared = share_of_peak(run["session"], feeds, best, macs, peak["peak_n"], threads, pairs // 2)
     return {
         "model": name,
         "best_batch": best,
@@ -101,7 +152,7 @@ def bench_model(name, sizes, workdir, threads, settings, rounds, peak) -> dict:
         "ort_over_eager": ort_fps / eager_fps,
         "macs_per_image": macs,
         "achieved_gflops": achieved,
-        "percent_of_peak": 100.0 * achieved / peak,
+        **shared,
     }
 
 
@@ -109,7 +160,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dcgan-bs", type=int, nargs="+", default=[1, 4, 16, 64])
     p.add_argument("--cyclegan-bs", type=int, nargs="+", default=[1])
-    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--pairs", type=int, default=12, help="harness / bare-loop block pairs for the overhead")
     p.add_argument("--min-seconds", type=float, default=3.0)
     p.add_argument("--threads", type=int, default=available_cores())
     p.add_argument("--json", help="also write the figures to this file")
@@ -121,18 +172,20 @@ def main(argv=None):
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, sizes in (("dcgan", a.dcgan_bs), ("cyclegan_sat2map", a.cyclegan_bs)):
-            results.append(bench_model(name, sizes, Path(tmp), a.threads, settings, a.rounds, peak["peak_gflops"]))
+            results.append(bench_model(name, sizes, Path(tmp), a.threads, settings, a.pairs, peak))
     print()
     print(
-        "| model | best bs | harness ms | bare loop ms | overhead | ORT img/s | eager img/s | ORT/eager "
-        "| GFLOP/s | % of GEMM peak |"
+        "| model | best bs | harness ms | bare loop ms | overhead (IQR) | ORT img/s | eager img/s | ORT/eager "
+        "| GFLOP/s (paired) | GEMM GFLOP/s (paired) | % of GEMM peak (IQR) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         print(
             f"| {r['model']} | {r['best_batch']} | {r['harness_ms']:.3f} | {r['bare_ms']:.3f} | "
-            f"{r['overhead_pct']:+.2f} % | {r['ort_fps']:,.1f} | {r['eager_fps']:,.1f} | {r['ort_over_eager']:.2f} | "
-            f"{r['achieved_gflops']:.1f} | {r['percent_of_peak']:.1f} % |"
+            f"{r['overhead_pct']:+.2f} % ({r['overhead_iqr_pct'][0]:+.1f}..{r['overhead_iqr_pct'][1]:+.1f}) | "
+            f"{r['ort_fps']:,.1f} | {r['eager_fps']:,.1f} | {r['ort_over_eager']:.2f} | "
+            f"{r['model_gflops']:.1f} | {r['peak_gflops_paired']:.1f} | {r['percent_of_peak']:.1f} % "
+            f"({r['percent_of_peak_iqr'][0]:.1f}..{r['percent_of_peak_iqr'][1]:.1f}) |"
         )
     dcgan = results[0]
     print()

@@ -1,6 +1,7 @@
 """Stage `gemm_peak` (roofline): the chip's fp32 GEMM peak, measured once per run with the
 runtime that times the models (ONNX Runtime, same threads and harness settings): a square
-MatMul of each size is timed and the best GFLOP/s (2 n^3 / mean latency) is the peak.
+MatMul of each size is timed (every size twice, in turn) and the best sustained rate
+(2 n^3 / median latency) is the peak.
 
 By hand:  python scripts/gemm_peak.py --chip cpu --out gemm_cpu.json [--threads 2 --sizes 256 512 1024]
 """
@@ -14,14 +15,14 @@ from ganinfer.bench import BenchSettings, add_arguments, available_cores, job_ar
 from ganinfer.fileio import write_json
 from ganinfer.roofline import gemm_peak
 
-SIZES = (256, 512, 1024, 2048)
+SIZES = (256, 384, 512, 768, 1024)
 
 
-def run(chip, out, threads=1, sizes=SIZES, bench=None, provider_options=None, config=None):
+def run(chip, out, threads=1, sizes=SIZES, repeats=2, bench=None, provider_options=None, config=None):
     settings = BenchSettings.from_config(bench)
-    rec = gemm_peak(chip, min(threads, available_cores()), settings, sizes, provider_options)
+    rec = gemm_peak(chip, min(threads, available_cores()), settings, sizes, repeats, provider_options)
     for r in rec["runs"]:
-        print(f"{chip} MatMul {r['n']}^3: {r['gflops']:.1f} GFLOP/s (mean {r['latency_ms']['mean']:.3f} ms)")
+        print(f"{chip} MatMul {r['n']}^3: {r['gflops']:.1f} GFLOP/s (median {r['latency_ms']['p50']:.3f} ms)")
     rec["settings"] = settings.__dict__
     rec["provenance"] = provenance(os.path.dirname(os.path.abspath(__file__)), config, versions())
     write_json(rec, out)
@@ -35,6 +36,7 @@ def parser():
     p.add_argument("--out", required=True)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    p.add_argument("--repeats", type=int, default=2, help="times every size is timed, in turn")
     add_provider_option(p)
     add_arguments(p)
     return cli.add_log(p)
