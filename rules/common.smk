@@ -119,6 +119,13 @@ def preprocess_input(wildcards):
     return {}
 
 
+def bench_units(wildcards):
+    """A timed job asks for every `bench` unit the profile declares (profiles/default: each
+    other job holds one), so it never overlaps another job."""
+    declared = workflow.resource_settings.resources
+    return declared["bench"].value if "bench" in declared.keys() else 1
+
+
 def perf_threads():
     """The perf job claims every core (--cores; a cluster profile's are one node's) so that
     nothing runs beside it; 1 where no core count is given (--report)."""

@@ -42,7 +42,7 @@ rule perf_onnxruntime:
         ort_env
     threads: perf_threads()
     resources:
-        bench=1,
+        bench=bench_units,
         npu=npu_count,
         gpu=gpu_count,
     params:
@@ -89,7 +89,7 @@ rule perf_ais_bench:
     conda:
         "../envs/ascend.yaml"
     resources:
-        bench=1,
+        bench=bench_units,
         npu=1,
     params:
         setup=cann_setup_ais,

@@ -13,7 +13,7 @@ rule gemm_peak:
         ort_env
     threads: perf_threads()
     resources:
-        bench=1,
+        bench=bench_units,
         npu=npu_count,
         gpu=gpu_count,
     params:

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def workdir(tmp_path_factory):
     """One full run of `all` (tables + README) on the tiny config."""
     wd = new_workdir(tmp_path_factory.mktemp("wf"))
     (wd / "tiny.yaml").write_text(TINY)
-    proc = snakemake("all", "-j2", "--configfile", "tiny.yaml", cwd=wd)
+    proc = snakemake("all", "-j4", "--configfile", "tiny.yaml", cwd=wd)
     return wd, proc
 
 
@@ -102,6 +103,39 @@ def test_perf_table(workdir):
     best = max(rows[:2], key=lambda r: float(r["throughput_fps"]))
     assert "| batch size | cpu (img/s) | % of GEMM peak (cpu) |" in md
     assert f"| best | {float(best['throughput_fps']):,.0f} (bs{best['batch_size']}) |" in md
+
+
+def scheduler_events(log: str) -> list[tuple[str, str, str]]:
+    """("start" | "finish", jobid, rule) in the order Snakemake's log reports them."""
+    events, rule = [], None
+    for line in log.splitlines():
+        if m := re.fullmatch(r"(?:local)?rule (\w+):", line.strip()):
+            rule = m[1]
+        elif (m := re.fullmatch(r"jobid: (\d+)", line.strip())) and rule:
+            events.append(("start", m[1], rule))
+            rule = None
+        elif m := re.match(r"Finished jobid: (\d+) \(Rule: (\w+)\)", line.strip()):
+            events.append(("finish", m[1], m[2]))
+    return events
+
+
+def test_timed_jobs_run_alone_under_j4(workdir):
+    """The profile's `bench` resource: no job starts beside a timed one, and a timed one
+    starts only when nothing else runs."""
+    _, proc = workdir
+    running, timed = set(), 0
+    for kind, jobid, rule in scheduler_events(proc.stdout + proc.stderr):
+        if kind == "start":
+            alone = rule in ("perf_onnxruntime", "gemm_peak")
+            assert not (alone and running), f"{rule} started beside {running}"
+            assert not any(r in ("perf_onnxruntime", "gemm_peak") for _, r in running), (
+                f"{rule} started beside a timed job"
+            )
+            running.add((jobid, rule))
+            timed += alone
+        else:
+            running = {(j, r) for j, r in running if j != jobid}
+    assert timed == 4
 
 
 def test_accuracy_table(workdir):
