@@ -64,9 +64,25 @@ def test_slurm_profile_sends_ascend_jobs_to_npu_nodes(tmp_path):
             assert (res["slurm_partition"], res["gres"]) == ("npu", "npu:1"), job
         else:
             assert res["slurm_partition"] == "cpu" and not res.get("gres"), job
-        if job["rule"].startswith("perf_"):
+        if job["rule"].startswith("perf_") or job["rule"] == "gemm_peak":
             assert res["slurm_extra"] == "--exclusive", job
         assert job["group"] == GROUPS.get(job["rule"]), job
+
+
+def test_cluster_profiles_send_gpu_chips_to_gpu_nodes(tmp_path):
+    config = TINY.replace("chips: [cpu, Ascend310P3]", "chips: [cpu, tensorrt]")
+    slurm = dry_run_jobs(tmp_path / "s", "slurm-npu", config)
+    donau = dry_run_jobs(tmp_path / "d", "donau-npu", config)
+    timed = [j for j in slurm if j["rule"] in ("perf_onnxruntime", "gemm_peak", "infer_onnxruntime")]
+    assert len(timed) == 6
+    for job in timed:
+        gpu = job["wildcards"]["chip"] == "tensorrt"
+        res = job["resources"]
+        # the plugin turns the rules' gpu=1 into --gpus=1 (a gpu gres beside it is refused)
+        assert (res["slurm_partition"], res["gres"], res["gpu"]) == (("gpu", "", "1") if gpu else ("cpu", "", "0")), job
+    for job in donau:
+        if job["rule"] in ("perf_onnxruntime", "gemm_peak", "infer_onnxruntime"):
+            assert job["resources"]["queue"] == ("gpu" if job["wildcards"]["chip"] == "tensorrt" else "cpu"), job
 
 
 def test_slurm_profile_routes_onnxruntime_on_ascend_chips_to_npu_nodes(tmp_path):
@@ -87,7 +103,7 @@ def test_donau_profile_sends_ascend_jobs_to_the_npu_queue(tmp_path):
         res = job["resources"]
         assert res["queue"] == ("npu" if job["rule"] in ASCEND_RULES else "cpu"), job
         assert "gres" not in res and "slurm_partition" not in res
-        if job["rule"].startswith("perf_"):
+        if job["rule"].startswith("perf_") or job["rule"] == "gemm_peak":
             assert res["exclusive"] == "1", job
         assert job["group"] == GROUPS.get(job["rule"]), job
 
