@@ -175,7 +175,9 @@ def test_report_has_the_tables_and_image_grids(workdir):
         data = {Path(n).name: z.read(n) for n in z.namelist() if "/data/raw/" in n and Path(n).name[:2] != "bs"}
         grids = sorted(z.read(n) for n in z.namelist() if n.endswith("_grid.png"))
         html = z.read("report/report.html").decode()
-    assert data == {name: (wd / "results/tables" / name).read_bytes() for name in ("perf.csv", "accuracy.csv", "quality.csv")}
+    assert data == {
+        name: (wd / "results/tables" / name).read_bytes() for name in ("perf.csv", "accuracy.csv", "quality.csv")
+    }
     expected = ["dcgan/images/cpu/bs1", "dcgan/images/cpu/bs3", "gan/images/cpu/bs2"]
     assert grids == sorted((wd / "results" / f"{g}_grid.png").read_bytes() for g in expected)
     assert "First output images of gan on cpu at batch" in html and "Models: dcgan, gan" in html
