@@ -359,6 +359,46 @@ def gemm_peak_files(wildcards=None):
     ]
 
 
+# ---- timed jobs run last, one after another ------------------------------------
+# Snakemake re-polls its job selection about once a second per job that finished
+# while other jobs were ready (its job-rate limiter), so those polls pile up during a
+# run and steal CPU from a timed job whenever anything else is still ready. A local
+# run therefore times only when nothing else is ready: each timed job waits (order
+# only, ancient()) for the one before it, the first for every untimed table input.
+
+
+def timed_files():
+    """Every timed output of the config, in the order they run."""
+    return gemm_peak_files() + perf_files()
+
+
+def untimed_files():
+    """Every table input that is not timed."""
+    return [
+        *accuracy_files(),
+        *quality_files(),
+        *weights_info_files(),
+        *grid_files(),
+        *macs_files(),
+    ]
+
+
+def run_after(own):
+    """Input function for the timed output pattern ``own``, giving the output it
+    waits for, none on a cluster (the scheduler is not on the timed node) or for an
+    output outside the config."""
+
+    def previous(wildcards):
+        order = timed_files()
+        path = own.format(**wildcards)
+        if not workflow.local_exec or workflow.remote_exec or path not in order:
+            return []
+        i = order.index(path)
+        return [ancient(f) for f in (order[i - 1 : i] if i else untimed_files())]
+
+    return previous
+
+
 # ---- quality (IS / FID) ----------------------------------------------------------
 
 QUALITY = config["quality"]

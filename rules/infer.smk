@@ -32,6 +32,7 @@ rule perf_onnxruntime:
     input:
         onnx="results/{model}/onnx/{model}_bs{bs}.onnx",
         inputs="results/{model}/inputs",
+        after=run_after("results/{model}/perf/{chip}/bs{bs}.json"),
     output:
         "results/{model}/perf/{chip}/bs{bs}.json",
     log:
@@ -80,6 +81,7 @@ rule infer_ais_bench:
 rule perf_ais_bench:
     input:
         om="results/{model}/om/{model}_bs{bs}_{chip}.om",
+        after=run_after("results/{model}/perf/{chip}/bs{bs}.json"),
     output:
         "results/{model}/perf/{chip}/bs{bs}.json",
     log:

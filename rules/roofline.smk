@@ -3,6 +3,8 @@
 
 
 rule gemm_peak:
+    input:
+        after=run_after("results/roofline/gemm_{chip}.json"),
     output:
         "results/roofline/gemm_{chip}.json",
     log:

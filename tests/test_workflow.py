@@ -31,7 +31,7 @@ def workdir(tmp_path_factory):
     """One full run of `all` (tables + README) on the tiny config."""
     wd = new_workdir(tmp_path_factory.mktemp("wf"))
     (wd / "tiny.yaml").write_text(TINY)
-    proc = snakemake("all", "-j4", "--configfile", "tiny.yaml", cwd=wd)
+    proc = snakemake("all", "-j4", "--configfile", "tiny.yaml", "--verbose", cwd=wd)
     return wd, proc
 
 
@@ -116,7 +116,30 @@ def scheduler_events(log: str) -> list[tuple[str, str, str]]:
             rule = None
         elif m := re.match(r"Finished jobid: (\d+) \(Rule: (\w+)\)", line.strip()):
             events.append(("finish", m[1], m[2]))
+        elif line.startswith("Resources before job selection"):  # --verbose: one line per selection
+            events.append(("select", "", ""))
     return events
+
+
+TIMED = ("perf_onnxruntime", "gemm_peak")
+
+
+def test_timed_jobs_run_last_with_nothing_ready(workdir):
+    """Every untimed job has finished before the first timed one starts, and while a timed
+    job runs the scheduler never selects (it polls only while jobs are ready)."""
+    _, proc = workdir
+    events = scheduler_events(proc.stdout + proc.stderr)
+    starts = [rule for kind, _, rule in events if kind == "start"]
+    first = next(i for i, rule in enumerate(starts) if rule in TIMED)
+    assert starts[first:] == ["gemm_peak", *["perf_onnxruntime"] * 3, "tables", "readme", "all"]
+    running, selections = None, 0
+    for kind, jobid, rule in events:
+        if kind == "start" and rule in TIMED:
+            running = jobid
+        elif kind == "finish" and jobid == running:
+            running = None
+        selections += kind == "select" and running is not None
+    assert selections == 0
 
 
 def test_timed_jobs_run_alone_under_j4(workdir):
@@ -126,11 +149,9 @@ def test_timed_jobs_run_alone_under_j4(workdir):
     running, timed = set(), 0
     for kind, jobid, rule in scheduler_events(proc.stdout + proc.stderr):
         if kind == "start":
-            alone = rule in ("perf_onnxruntime", "gemm_peak")
+            alone = rule in TIMED
             assert not (alone and running), f"{rule} started beside {running}"
-            assert not any(r in ("perf_onnxruntime", "gemm_peak") for _, r in running), (
-                f"{rule} started beside a timed job"
-            )
+            assert not any(r in TIMED for _, r in running), f"{rule} started beside a timed job"
             running.add((jobid, rule))
             timed += alone
         else:
