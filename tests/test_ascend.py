@@ -17,7 +17,7 @@ from ganinfer import registry
 from ganinfer.backends import ascend
 from ganinfer.bench import BenchSettings, calibrated_loop
 from ganinfer.errors import InputError
-from ganinfer.fileio import read_bin, write_bin
+from ganinfer.fileio import list_bins, output_name, read_bin, write_bin
 from ganinfer.onnxgraph import export_onnx, simplify_onnx
 from ganinfer.preprocess import make_inputs
 
@@ -175,6 +175,14 @@ def test_sim_names_outputs_by_the_first_dot_and_keys_filesinfo_per_sample(dcgan_
     ref = OrtSession(str(d / "dcgan_bs2.onnx"), "cpu", 1).run(feeds)
     np.testing.assert_allclose(read_bin(raw / "a_0.bin", (1, 32, 32)), ref[1], atol=1e-5)
     assert not np.allclose(ref[0], ref[1])
+
+
+def test_the_workflow_orders_samples_as_ais_bench_does(tmp_path):
+    """utils.py: natural_sort lower-cases text parts; equal keys keep the plain sort (upper case first)."""
+    for name in ("b10.bin", "a2.bin", "B2.bin", "A2.bin", "a10.bin", "x.npy"):
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in list_bins(tmp_path)] == ["A2.bin", "a2.bin", "a10.bin", "B2.bin", "b10.bin"]
+    assert output_name("tile.v0.part.bin") == "tile_0.bin" and output_name("a.b.bin", 1, "NPY") == "a_1.npy"
 
 
 def collect(inputs, raw, out, summary):
