@@ -200,6 +200,21 @@ def atc_prefix(wildcards, output):
     return f"{output[0].removesuffix('.om')}.atc"
 
 
+def atc_take_om(wildcards, output):
+    """Shell that renames the one .om ATC wrote (<prefix>.om or <prefix>_<os>_<arch>.om) to the
+    target, or says in one line on stderr that there is none or several."""
+    prefix = atc_prefix(wildcards, output)
+    q = shlex.quote(prefix)
+    msg = shlex.quote(
+        f"error: atc reported success but did not write exactly one {prefix}.om or "
+        f"{prefix}_<os>_<arch>.om; see the ATC output above"
+    )
+    return (
+        f'set -- {q}*.om; if [ "$#" -ne 1 ] || [ ! -f "$1" ]; then echo {msg} "(found: $*)" >&2; '
+        f'rm -f {q}*.om; exit 1; fi; mv "$1" {shlex.quote(output[0])}; '
+    )
+
+
 def keep_dtype_file(wildcards):
     return f"results/{wildcards.model}/om/{wildcards.model}_keep_dtype.cfg"
 
@@ -278,11 +293,20 @@ def ais_collect_shell(wildcards, input, output):
     return ascend_cmd.shell(args)
 
 
-def ais_perf_shell(wildcards, input):
-    raw = ais_raw(wildcards, "perf_bs")
-    loop = max(int(ASCEND["loop"]), int(config["perf"]["min_iterations"]))
+def ais_probe_raw(wildcards):
+    return ais_raw(wildcards, "probe_bs")
+
+
+def perf_settings_args():
+    args = []
+    for key, value in config["perf"].items():
+        args += [f"--{key.replace('_', '-')}", str(value)]
+    return args
+
+
+def ais_timed_shell(wildcards, om, raw, loop):
     args = ascend_cmd.ais_bench_args(
-        input.om,
+        om,
         int(wildcards.bs),
         os.path.dirname(raw),
         os.path.basename(raw),
@@ -293,25 +317,46 @@ def ais_perf_shell(wildcards, input):
     return ascend_cmd.shell(args)
 
 
-def ais_perf_collect_shell(wildcards, output):
-    args = [
+def ais_probe_shell(wildcards, input):
+    """The probe run: ascend.probe_loop executions of one batch."""
+    return ais_timed_shell(
+        wildcards, input.om, ais_probe_raw(wildcards), ASCEND["probe_loop"]
+    )
+
+
+def ais_perf_shell(wildcards, input):
+    """The timed run: --loop from the probe ($loop, set by ais_calibrate_shell)."""
+    return ais_timed_shell(
+        wildcards, input.om, ais_raw(wildcards, "perf_bs"), ascend_cmd.LOOP_VAR
+    )
+
+
+def perf_ais_args(wildcards):
+    return [
         "python3",
         os.path.join(workflow.basedir, "scripts", "perf_ais.py"),
         "--model",
         wildcards.model,
-    ]
-    args += [
         "--chip",
         wildcards.chip,
         "--bs",
         wildcards.bs,
-        "--raw",
-        ais_raw(wildcards, "perf_bs"),
+        "--probe",
+        ais_probe_raw(wildcards),
     ]
-    args += ["--out", output[0]]
-    for key, value in config["perf"].items():
-        args += [f"--{key.replace('_', '-')}", str(value)]
+
+
+def ais_calibrate_shell(wildcards):
+    """Prints the timed run's --loop from the probe's summary."""
+    args = perf_ais_args(wildcards) + ["--calibrate"] + perf_settings_args()
     return ascend_cmd.shell(args)
+
+
+def ais_perf_collect_shell(wildcards, output):
+    args = perf_ais_args(wildcards) + ["--raw", ais_raw(wildcards, "perf_bs")]
+    args += ["--loop", ascend_cmd.LOOP_VAR]
+    args += ["--warmup-count", str(ASCEND["warmup_count"]), "--out", output[0]]
+    return ascend_cmd.shell(args + perf_settings_args())
 
 
 # ---- targets ------------------------------------------------------------------

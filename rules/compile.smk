@@ -1,6 +1,7 @@
 # ATC: simplified ONNX at a fixed batch -> Ascend .om for one SoC (Ascend chips served
-# by ais_bench). ATC appends ".om" to --output itself (newer CANN may add _<os>_<arch>),
-# so it writes next to the target under a temporary prefix, renamed when done.
+# by ais_bench). ATC appends ".om" to --output itself (newer CANN writes
+# <output>_<os>_<arch>.om), so it writes next to the target under a temporary prefix;
+# the one .om it wrote is renamed to the target. A missing atc is one line in the log.
 
 
 rule compile_atc:
@@ -21,6 +22,7 @@ rule compile_atc:
         keep_dtype=keep_dtype_shell,
         atc=atc_shell,
         prefix=atc_prefix,
+        take_om=atc_take_om,
     shell:
-        "{params.setup}{params.keep_dtype}{params.atc} > {log} 2>&1 && "
-        'mv "$(ls {params.prefix}*.om | head -n 1)" {output}'
+        "{{ {params.setup}}} 2> {log}; rm -f {params.prefix}*.om; "
+        "{params.keep_dtype}{params.atc} > {log} 2>&1 && {{ {params.take_om}}} 2>> {log}"

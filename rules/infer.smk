@@ -74,10 +74,13 @@ rule infer_ais_bench:
         ais_bench=ais_infer_shell,
         collect=ais_collect_shell,
     shell:
-        "{params.setup}rm -rf {params.raw} {params.raw}_summary.json && "
-        "{params.ais_bench} > {log} 2>&1 && {params.collect} >> {log} 2>&1"
+        "{{ {params.setup}}} 2> {log}; rm -rf {params.raw} {params.raw}_summary.json; "
+        "{params.ais_bench} > {log} 2>&1 || {{ rm -rf {params.raw} {params.raw}_summary.json; exit 1; }}; "
+        "{params.collect} >> {log} 2>&1"
 
 
+# The timed run is calibrated: a probe run (ascend.probe_loop executions) gives the mean
+# NPU_compute_time, from which perf_ais.py --calibrate prints the timed run's --loop.
 rule perf_ais_bench:
     input:
         om="results/{model}/om/{model}_bs{bs}_{chip}.om",
@@ -95,9 +98,15 @@ rule perf_ais_bench:
         npu=1,
     params:
         setup=cann_setup_ais,
+        probe=ais_probe_raw,
         raw=ais_perf_raw,
+        probe_run=ais_probe_shell,
+        calibrate=ais_calibrate_shell,
         ais_bench=ais_perf_shell,
         collect=ais_perf_collect_shell,
     shell:
-        "{params.setup}rm -rf {params.raw} {params.raw}_summary.json && "
-        "{params.ais_bench} > {log} 2>&1 && {params.collect} >> {log} 2>&1"
+        "{{ {params.setup}}} 2> {log}; "
+        "rm -rf {params.probe} {params.probe}_summary.json {params.raw} {params.raw}_summary.json; "
+        "{{ {params.probe_run} && loop=$({params.calibrate}) && {params.ais_bench}; }} > {log} 2>&1 "
+        "|| {{ rm -rf {params.probe} {params.probe}_summary.json {params.raw} {params.raw}_summary.json; exit 1; }}; "
+        "{params.collect} >> {log} 2>&1"

@@ -1,7 +1,11 @@
 """After ais_bench's accuracy run: move its outputs into the common layout
 (``outputs/{chip}/bs{bs}/<stem>_0.bin``) and write the summary json with the workflow's
 fields. Reads both summary layouts (``<dir>_summary.json`` beside the folder, or the
-older ``sumary.json`` inside it). Called by the `infer_ais_bench` rule after ais_bench.
+older ``sumary.json`` inside it). ais_bench names each output after its input file cut at
+the first dot; the mapping back to the samples is proved one-to-one first (no shared
+names, every sample once in ``filesinfo``, no missing or extra file), else one error line
+names the first offending file and ais_bench's folder and summary are removed. Called by
+the `infer_ais_bench` rule after ais_bench.
 
 By hand:  python scripts/collect_ais.py --model dcgan --chip Ascend310P3 --bs 4 \
               --raw results/dcgan/ais/Ascend310P3/bs4 \

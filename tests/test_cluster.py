@@ -29,7 +29,7 @@ chips: [cpu, Ascend310P3]
 batch_sizes: [2]
 samples: 5
 perf: {warmup: 1, warmup_seconds: 0, min_iterations: 3, min_seconds: 0.01, max_seconds: 5.0, max_cov: 10.0}
-ascend: {loop: 3, warmup_count: 1}
+ascend: {probe_loop: 3, warmup_count: 1}
 """
 
 

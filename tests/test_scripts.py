@@ -87,7 +87,11 @@ def test_stages_by_hand_for_dcgan(tmp_path, demo_weights):
     assert all((tmp_path / "out" / n).stat().st_size == 32 * 32 * 4 for n in outs)
     summary = json.loads((tmp_path / "out_summary.json").read_text())
     assert summary["NPU_compute_time"]["count"] == 3 and summary["output_shape"] == [1, 32, 32]
-    assert summary["filesinfo"]["2"]["outfiles"][0].endswith("noise_0004_0.bin")
+    assert summary["filesinfo"]["4"] == {  # per sample (batch 2, row 0), as ais_bench keys it
+        "infiles": [str(tmp_path / "inputs" / "noise" / "noise_0004.bin")],
+        "outfiles": [str(tmp_path / "out" / "noise_0004_0.bin")],
+    }
+    assert sorted(summary["filesinfo"], key=int) == [str(i) for i in range(5)]
     rec = json.loads((tmp_path / "acc.json").read_text())
     assert rec["samples"] == 5 and rec["min_cosine"] >= 0.9999 and rec["passed"]
     assert "PASS" in acc.stdout

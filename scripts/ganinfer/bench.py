@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import math
 import os
 import platform
 import socket
@@ -100,6 +101,25 @@ def measure(fn: Callable[[], object], bs: int, settings: BenchSettings) -> dict:
         if gc_was_enabled:
             gc.enable()
     return {**record(latencies, bs, settings, elapsed, warmup_runs=done), "wall_clock": [started_at, time.time()]}
+
+
+# A run that times itself (ais_bench --loop) gets its iteration count from a probe's mean; the timed
+# run aims this much past min_seconds, so a probe that over-estimates the mean by up to 10 % (warm-up
+# effects, jitter) still reaches min_seconds rather than landing just short of it.
+LOOP_HEADROOM = 1.1
+
+
+def calibrated_loop(mean_ms: float, settings: BenchSettings, headroom: float = LOOP_HEADROOM) -> int:
+    """Iterations for a self-timed run from a probe's mean latency (ms):
+    ``clamp(ceil(headroom * min_seconds / mean), min_iterations, floor(max_seconds / mean))``, at least 1
+    (a device so slow that max_seconds holds fewer than min_iterations gets the max_seconds count, and its
+    record says INVALID)."""
+    if mean_ms <= 0:
+        return max(1, settings.min_iterations)
+    mean_s = mean_ms / 1000.0
+    want = math.ceil(round(headroom * settings.min_seconds / mean_s, 6))
+    cap = math.floor(round(settings.max_seconds / mean_s, 6))
+    return max(1, min(max(want, settings.min_iterations), cap))
 
 
 def record(latencies: list[float], bs: int, settings: BenchSettings, elapsed: float, warmup_runs: int) -> dict:

@@ -75,16 +75,24 @@ def natural_key(name: str):
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
+def ais_sort_key(name: str):
+    """ais_bench's order of an input folder (utils.py: get_fileslist_from_dir, natural_sort): digit runs
+    as numbers, text lower-cased; names equal under that key keep plain string order."""
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", name)], name
+
+
 def list_bins(folder: str | os.PathLike) -> list[Path]:
+    """The ``.bin`` samples of an input folder, in the order ais_bench batches them."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: input folder not found; run the preprocess stage first")
-    files = sorted((p for p in folder.iterdir() if p.suffix == ".bin"), key=lambda p: natural_key(p.name))
+    files = sorted((p for p in folder.iterdir() if p.suffix == ".bin"), key=lambda p: ais_sort_key(p.name))
     if not files:
         raise InputError(f"{folder}: no .bin files; run the preprocess stage first")
     return files
 
 
-def output_name(input_file: str | os.PathLike, index: int = 0) -> str:
-    """ais_bench naming: input basename cut at its first '.', then ``_<index>.bin``."""
-    return f"{Path(input_file).name.split('.', 1)[0]}_{index}.bin"
+def output_name(input_file: str | os.PathLike, index: int = 0, fmt: str = "bin") -> str:
+    """ais_bench naming (io_oprations.py: save_tensors_to_file): the input file's basename cut at its
+    FIRST '.', then ``_<output index>.<fmt>`` (``a.b.bin`` and ``a.c.bin`` both give ``a_0.bin``)."""
+    return f"{Path(input_file).name.split('.')[0]}_{index}.{fmt.lower()}"

@@ -2,8 +2,11 @@
 
 Outputs go to ``<out>/<stem>_0.bin``, one file per input sample, and an ais_bench-style
 summary json (``filesinfo``, ``NPU_compute_time``, ``H2D_latency``, ``D2H_latency``,
-``throughput``) is written next to the folder. This run is for accuracy; timings worth
-publishing come from the separate performance run (``ganinfer.bench``).
+``throughput``) is written next to the folder. As in ais_bench (io_oprations.py:
+save_tensors_to_file), ``filesinfo`` is keyed per sample, ``batch * bs + j``, each with
+that sample's input files (one per model input) and its output files; padding rows get
+none. This run is for accuracy; timings worth publishing come from the separate
+performance run (``ganinfer.bench``).
 """
 
 from __future__ import annotations
@@ -30,15 +33,13 @@ def run_folder(session, spec: ModelSpec, inputs_root: str, bs: int, out: str, su
             result = session.run(feeds)
             times_ms.append((time.perf_counter() - t0) * 1000.0)
             output_shape = list(result.shape[1:])
-            outfiles = []
             for j, stem in enumerate(stems):
                 name = f"{stem}_0.bin"
                 write_bin(result[j], tmp / name)
-                outfiles.append(str(Path(out) / name))
-            filesinfo[str(k)] = {
-                "infiles": [str(inputs.root / t.name / f"{s}.bin") for t in spec.inputs for s in stems],
-                "outfiles": outfiles,
-            }
+                filesinfo[str(k * bs + j)] = {
+                    "infiles": [str(inputs.root / t.name / f"{stem}.bin") for t in spec.inputs],
+                    "outfiles": [str(Path(out) / name)],
+                }
     compute = ais_timing(times_ms)
     record = {
         "filesinfo": filesinfo,

@@ -30,6 +30,7 @@ PERF_COLUMNS = [
     "iterations",
     "duration_s",
     "warmup",
+    "calibration",
     "threads",
     "valid",
     "invalid_reason",
@@ -94,6 +95,16 @@ def _num(value, fmt: str) -> str:
     return "" if value is None else format(value, fmt)
 
 
+def _calibration(cal: dict | None) -> str:
+    """How a self-timed run's loop count was chosen (ais_bench), '' for the harness."""
+    if not cal:
+        return ""
+    return (
+        f"probe {cal['probe_executions']} x {cal['probe_mean_ms']:.4f} ms -> loop {cal['loop']} "
+        f"(warmup {cal['warmup_count']})"
+    )
+
+
 def perf_row(rec: dict, weights: dict, macs: dict | None = None, peaks: dict | None = None) -> dict:
     """One perf.csv row; ``macs`` maps model -> MACs per image, ``peaks`` chip -> GEMM GFLOP/s."""
     lat = rec["latency_ms"]
@@ -122,6 +133,7 @@ def perf_row(rec: dict, weights: dict, macs: dict | None = None, peaks: dict | N
         "iterations": lat["count"],
         "duration_s": f"{rec['duration_s']:.2f}",
         "warmup": rec["settings"]["warmup"],
+        "calibration": _calibration(rec.get("calibration")),
         "threads": rec.get("threads", ""),
         "valid": "VALID" if rec["valid"] else "INVALID",
         "invalid_reason": rec["invalid_reason"],

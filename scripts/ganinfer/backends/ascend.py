@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from ganinfer.errors import InputError
-from ganinfer.fileio import atomic_dir, read_json, write_json
+from ganinfer.fileio import atomic_dir, output_name, read_json, write_json
 from ganinfer.inputs import InputSet
 from ganinfer.registry import ModelSpec
 
@@ -67,11 +67,12 @@ def ais_bench_args(
     dirname: str,
     device: int = 0,
     inputs: list[str] | None = None,
-    loop: int | None = None,
+    loop: int | str | None = None,
     warmup_count: int | None = None,
 ) -> list[str]:
     """``python3 -m ais_bench``: with ``inputs`` (folders in the model's input order) the
-    accuracy run; with ``loop`` the timed run on ais_bench's own data."""
+    accuracy run; with ``loop`` (a count, or ``LOOP_VAR`` for the shell's calibrated one) a
+    timed run on ais_bench's own data (one batch executed ``loop`` times)."""
     args = ["python3", "-m", "ais_bench", "--model", om]
     if inputs:
         args += ["--input", ",".join(inputs)]
@@ -82,13 +83,20 @@ def ais_bench_args(
     return args
 
 
+# the timed run's --loop, computed in the rule's shell from the probe run
+LOOP_VAR = '"$loop"'
+
+
 def shell(args: list[str]) -> str:
-    return shlex.join(args)
+    """One shell line; ``LOOP_VAR`` stays unquoted so the shell expands it."""
+    return " ".join(a if a == LOOP_VAR else shlex.quote(a) for a in args)
 
 
 def setup_lines(tool: str, set_env: str | None, probe: str) -> str:
-    """Shell that sources CANN's set_env.sh when present, then stops at once with one line
-    when ``tool`` is still missing (``probe`` is a command that fails without it)."""
+    """Shell that sources CANN's set_env.sh when present, then stops at once with one line on
+    stderr when ``tool`` is still missing (``probe`` is a command that fails without it). The rules
+    run it as ``{ <setup>} 2> <log>``, so the line is the rule's log, which Snakemake shows last
+    for a failed job."""
     set_env = set_env or DEFAULT_SET_ENV
     q = shlex.quote(set_env)
     hint = {
@@ -120,37 +128,119 @@ def find_summary(raw_dir: str | Path) -> Path:
     )
 
 
-def collect_outputs(spec: ModelSpec, inputs_root: str, raw_dir: str, out: str, summary: str, extra: dict) -> dict:
-    """Move ais_bench's outputs into ``out`` (``<stem>_0.bin`` per input sample) and write
-    the summary with the workflow's extra fields. Every input sample must have its output."""
-    raw = Path(raw_dir)
-    stems = InputSet(spec, inputs_root).stems
-    record = read_json(find_summary(raw))
-    missing = [s for s in stems if not (raw / f"{s}_0.bin").is_file()]
-    if missing:
+def _raw_names(spec: ModelSpec, inputs: InputSet) -> dict[str, str]:
+    """Sample stem -> the output file ais_bench writes for it (output 0), by its naming rule; fails on the
+    first two samples that get the same name."""
+    first = spec.inputs[0].name
+    names: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for stem, path in zip(inputs.stems, inputs.files[first], strict=True):
+        name = output_name(path, 0)
+        if name in owner:
+            raise InputError(
+                f"{inputs.root / first}: samples {owner[name]}.bin and {stem}.bin both become {name} "
+                "(ais_bench names outputs by the input name cut at its first dot, so one would overwrite the "
+                "other); give the samples unique dot-free names and re-run preprocess"
+            )
+        owner[name] = stem
+        names[stem] = name
+    return names
+
+
+def _check_filesinfo(record: dict, spec: ModelSpec, inputs: InputSet, names: dict[str, str], where: Path) -> None:
+    """ais_bench's summary says, per sample id, which input files it read and which outputs it wrote:
+    every sample exactly once, with its own files, and nothing else."""
+    by_file = {p.name: k for k, p in enumerate(inputs.files[spec.inputs[0].name])}
+    seen: dict[str, str] = {}
+    for sample_id, entry in (record.get("filesinfo") or {}).items():
+        infiles = entry.get("infiles") or []
+        if not infiles:
+            raise InputError(f"{where}: ais_bench summary lists sample {sample_id} without input files")
+        k = by_file.get(Path(infiles[0]).name)
+        if k is None:
+            raise InputError(
+                f"{where}: ais_bench read {infiles[0]}, which is not a sample of {inputs.root} (only .bin samples "
+                "belong in an input folder; ais_bench also reads .BIN, .npy and .NPY files): remove it"
+            )
+        stem = inputs.stems[k]
+        if stem in seen:
+            raise InputError(f"{where}: ais_bench read sample {stem} twice (sample ids {seen[stem]} and {sample_id})")
+        seen[stem] = sample_id
+        expected = [str(inputs.files[t.name][k]) for t in spec.inputs]
+        if [Path(f).name for f in infiles] != [Path(f).name for f in expected]:
+            raise InputError(
+                f"{where}: ais_bench fed sample {stem} with {', '.join(infiles)} (expected {', '.join(expected)}); "
+                "every input folder needs the same sample names in the same order"
+            )
+        outfiles = [Path(f).name for f in entry.get("outfiles") or []]
+        if outfiles != [names[stem]]:
+            raise InputError(
+                f"{where}: ais_bench wrote {', '.join(outfiles) or 'no file'} for sample {stem}, expected "
+                f"{names[stem]}; the workflow handles one output tensor per model"
+            )
+    if record.get("filesinfo") is not None and len(seen) != len(inputs.stems):
+        first = next(s for s in inputs.stems if s not in seen)
         raise InputError(
-            f"{raw}: ais_bench wrote no output for {len(missing)} of {len(stems)} inputs (first: {missing[0]}.bin); "
+            f"{where}: ais_bench ran {len(seen)} of {len(inputs.stems)} samples (first left out: {first}.bin); "
             "see the rule's log"
         )
-    with atomic_dir(Path(out)) as tmp:
-        for s in stems:
-            os.replace(raw / f"{s}_0.bin", tmp / f"{s}_0.bin")
-    compute = record.get("NPU_compute_time", {})
-    record.update(
-        {
-            "model": spec.name,
-            "samples": len(stems),
-            "output_shape": list(spec.output.shape),
-            "throughput": record.get("throughput", 0.0),
-            "NPU_compute_time": compute,
-            **extra,
-        }
-    )
-    write_json(record, summary)
+
+
+def collect_outputs(spec: ModelSpec, inputs_root: str, raw_dir: str, out: str, summary: str, extra: dict) -> dict:
+    """Move ais_bench's outputs into ``out`` (``<stem>_0.bin`` per input sample) and write the summary with
+    the workflow's extra fields (``filesinfo`` pointing at the moved files).
+
+    The mapping must be one-to-one: each sample's output name under ais_bench's rule (input name cut at
+    its first dot, ``_0.bin``) is unique, the summary's ``filesinfo`` lists every sample once with its own
+    files, and the folder holds exactly those outputs. Otherwise one line names the first colliding,
+    missing or extra file. Success or failure, ais_bench's folder and summary are removed."""
+    raw = Path(raw_dir)
+    try:
+        inputs = InputSet(spec, inputs_root)
+        names = _raw_names(spec, inputs)
+        summary_path = find_summary(raw)
+        record = read_json(summary_path)
+        _check_filesinfo(record, spec, inputs, names, summary_path)
+        written = {p.name for p in raw.iterdir() if p.name != "sumary.json"} if raw.is_dir() else set()
+        missing = [s for s in inputs.stems if names[s] not in written]
+        if missing:
+            raise InputError(
+                f"{raw}: ais_bench wrote no output for {len(missing)} of {len(inputs.stems)} samples (first: "
+                f"{missing[0]}.bin, expected {names[missing[0]]}); see the rule's log"
+            )
+        extra_files = sorted(written - set(names.values()))
+        if extra_files:
+            raise InputError(
+                f"{raw}: {extra_files[0]} (and {len(extra_files) - 1} more) belongs to no input sample; "
+                "the workflow handles one output tensor per model"
+            )
+        with atomic_dir(Path(out)) as tmp:
+            for s in inputs.stems:
+                os.replace(raw / names[s], tmp / f"{s}_0.bin")
+        stem_of = {name: stem for stem, name in names.items()}
+        for entry in (record.get("filesinfo") or {}).values():
+            entry["outfiles"] = [str(Path(out) / f"{stem_of[Path(entry['outfiles'][0]).name]}_0.bin")]
+        record.update(
+            {
+                "model": spec.name,
+                "samples": len(inputs.stems),
+                "output_shape": list(spec.output.shape),
+                "throughput": record.get("throughput", 0.0),
+                "NPU_compute_time": record.get("NPU_compute_time", {}),
+                **extra,
+            }
+        )
+        write_json(record, summary)
+        return record
+    finally:
+        remove_raw(raw)
+
+
+def remove_raw(raw_dir: str | Path) -> None:
+    """Delete an ais_bench output folder and the summary beside it."""
+    raw = Path(raw_dir)
     shutil.rmtree(raw, ignore_errors=True)
-    for leftover in (raw.with_name(raw.name + "_summary.json"),):
-        leftover.unlink(missing_ok=True)
-    return record
+    raw.with_name(raw.name + "_summary.json").unlink(missing_ok=True)
 
 
 def ais_versions() -> dict:
