@@ -405,11 +405,13 @@ def gemm_peak_files(wildcards=None):
 
 
 # ---- timed jobs run last, one after another ------------------------------------
-# Snakemake re-polls its job selection about once a second per job that finished
-# while other jobs were ready (its job-rate limiter), so those polls pile up during a
-# run and steal CPU from a timed job whenever anything else is still ready. A local
-# run therefore times only when nothing else is ready: each timed job waits (order
-# only, ancient()) for the one before it, the first for every untimed table input.
+# Snakemake re-polls its job selection about once a second for every job that
+# finished while other jobs were ready (its job-rate limiter), so the polls pile up
+# during a run and steal CPU from a timed job whenever anything else is ready. A local
+# run therefore times only when nothing else is ready: each timed job takes the one
+# before it as input, the first every untimed table input. Not ancient(): Snakemake
+# would then drop forced (-R) timed jobs after the first; so whatever reruns before a
+# timed job reruns the timed jobs after it, and perf.csv is always one session's.
 
 
 def timed_files():
@@ -439,7 +441,7 @@ def run_after(own):
         if not workflow.local_exec or workflow.remote_exec or path not in order:
             return []
         i = order.index(path)
-        return [ancient(f) for f in (order[i - 1 : i] if i else untimed_files())]
+        return order[i - 1 : i] if i else untimed_files()
 
     return previous
 

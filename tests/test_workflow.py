@@ -159,6 +159,21 @@ def test_timed_jobs_run_alone_under_j4(workdir):
     assert timed == 4
 
 
+def test_forcing_the_timed_rules_reruns_every_timed_job(workdir):
+    """The order between timed jobs must not hide forced ones (as ancient() inputs would)."""
+    wd, _ = workdir
+    proc = snakemake("all", "-n", "--configfile", "tiny.yaml", "-R", "perf_onnxruntime", "gemm_peak", cwd=wd)
+    jobs = re.findall(r"^(\w+)\s+(\d+)$", proc.stdout, re.M)
+    assert dict(jobs) == {
+        "gemm_peak": "1",
+        "perf_onnxruntime": "3",
+        "tables": "1",
+        "readme": "1",
+        "all": "1",
+        "total": "7",
+    }
+
+
 def test_accuracy_table(workdir):
     wd, _ = workdir
     rows = read_csv(wd / "results/tables/accuracy.csv")
