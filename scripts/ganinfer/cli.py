@@ -2,15 +2,19 @@
 
 Bad input (``InputError``) ends the script with exit status 1 and a single line
 ``error: <file>: <what is wrong>; <the fix>`` on stderr (and in the rule's log),
-without a traceback. Outputs are written atomically, so nothing partial is left.
+without a traceback. Any other exception writes its full traceback to the rule's log
+(while stdout/stderr still point there) and its last line to the console, naming the
+log. Outputs are written atomically, so nothing partial is left.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import sys
+import traceback
 from collections.abc import Callable
 
 from ganinfer.errors import InputError
@@ -57,11 +61,32 @@ def main(
         try:
             run(**kwargs)
         except InputError as exc:
-            line = f"error: {exc}"
-            print(line, file=sys.stderr, flush=True)
-            if console is not sys.stderr:
-                print(line, file=console, flush=True)
+            _report(f"error: {exc}", console)
             raise SystemExit(1) from None
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:
+                _crash(exc, console, log)
+            where = f"{exc.filename}: " if exc.filename else ""
+            _report(f"error: {where}no space left on the device; free some space and re-run", console)
+            raise SystemExit(1) from None
+        except Exception as exc:
+            _crash(exc, console, log)
+
+
+def _report(line: str, console) -> None:
+    print(line, file=sys.stderr, flush=True)
+    if console is not sys.stderr:
+        print(line, file=console, flush=True)
+
+
+def _crash(exc: BaseException, console, log: str | None):
+    """An unexpected error: the traceback into the log (stderr points there), its last line on the console."""
+    traceback.print_exc()
+    sys.stderr.flush()
+    last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    if console is not sys.stderr:
+        print(f"error: {last} (full traceback in {log})", file=console, flush=True)
+    raise SystemExit(1) from None
 
 
 def add_log(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
