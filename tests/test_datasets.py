@@ -120,3 +120,30 @@ def test_misspelt_paths_stop_before_any_job_and_keep_the_outputs(run):
         assert proc.returncode != 0 and message in proc.stdout + proc.stderr
     assert (run / "resources/weights/gan.pth").read_bytes() == before
     assert len(list((run / "results/cyclegan_sat2map/inputs/img_sat_maps").iterdir())) == 5
+
+
+def test_corrupt_intermediate_and_unexpected_errors_in_a_job(run):
+    """cases 6 and 5 through Snakemake: the line names the file and the rebuild, the rule's log holds
+    it; an unexpected exception leaves its traceback in the log and its last line on the console."""
+    onnx = run / "results/gan/onnx/gan_bs2.onnx"
+    onnx.write_bytes(onnx.read_bytes()[:4000])
+    proc = snakemake("-j1", "--configfile", "c.yaml", "-f", "results/gan/outputs/cpu/bs2", cwd=run, check=False)
+    line = (
+        "error: results/gan/onnx/gan_bs2.onnx: not a readable ONNX model (INVALID_PROTOBUF); it is built by rule "
+        "simplify_onnx (corrupt or truncated): delete it and re-run to rebuild it, or add '-R simplify_onnx' "
+        "to the snakemake command"
+    )
+    assert proc.returncode != 0 and line in proc.stderr.splitlines()
+    assert line in (run / "results/logs/infer/gan_cpu_bs2.log").read_text().splitlines()
+    assert not (run / "results/gan/outputs/cpu/bs2").exists()
+    onnx.unlink()
+    summary = run / "results/gan/outputs/cpu/bs2_summary.json"
+    snakemake(str(summary.relative_to(run)), "-j1", "--configfile", "c.yaml", cwd=run)  # rebuilt by its rule
+    summary.write_text("{not json")
+    proc = snakemake("-j1", "--configfile", "c.yaml", "-f", "results/gan/images/cpu/bs2", cwd=run, check=False)
+    log = run / "results/logs/images/gan_cpu_bs2.log"
+    assert "Traceback (most recent call last):" in log.read_text()
+    assert (
+        "error: json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 2 "
+        f"(char 1) (full traceback in {log.relative_to(run)})"
+    ) in proc.stderr.splitlines()
