@@ -372,7 +372,10 @@ def test_default_run_has_quality_jobs_and_no_reference_statistics(tmp_path):
     wd = new_workdir(tmp_path)
     proc = snakemake("-n", "results/tables/perf.csv", "--quiet", "rules", cwd=wd)
     assert quality_job_counts(proc) == {"quality": 4}
-    (wd / "market").mkdir()
+    (wd / "market" / "0001").mkdir(parents=True)  # configured files exist (checked before any job)
+    for k in range(8):
+        Image.new("RGB", (64, 128)).save(wd / "market" / "0001" / f"0001_c1s1_{k:06d}_00.jpg")
+    (wd / "fid.pth").write_bytes(b"")
     (wd / "c.yaml").write_text("quality: {fid_inception_weights: fid.pth}\ndatasets: {dgnet: market}\n")
     proc = snakemake("-n", "results/tables/perf.csv", "--configfile", "c.yaml", "--quiet", "rules", cwd=wd)
     assert quality_job_counts(proc) == {"quality": 4, "quality_stats": 1}
