@@ -37,8 +37,7 @@ def _log_to(path: str | None):
             with os.fdopen(os.dup(saved[1]), "w") as console:
                 yield console
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
+            _flush()
             os.dup2(saved[0], 1)
             os.dup2(saved[1], 2)
             for fd in saved:
@@ -73,16 +72,31 @@ def main(
             _crash(exc, console, log)
 
 
+def _flush() -> None:
+    """Flush stdout and stderr; a log on a full disk must not hide the error line."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:
+            pass
+
+
 def _report(line: str, console) -> None:
-    print(line, file=sys.stderr, flush=True)
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except OSError:  # the log is on a full disk: the console still gets the line
+        pass
     if console is not sys.stderr:
         print(line, file=console, flush=True)
 
 
 def _crash(exc: BaseException, console, log: str | None):
     """An unexpected error: the traceback into the log (stderr points there), its last line on the console."""
-    traceback.print_exc()
-    sys.stderr.flush()
+    try:
+        traceback.print_exc()
+        sys.stderr.flush()
+    except OSError:
+        pass
     last = traceback.format_exception_only(type(exc), exc)[-1].strip()
     if console is not sys.stderr:
         print(f"error: {last} (full traceback in {log})", file=console, flush=True)
