@@ -183,11 +183,14 @@ def test_full_disk_is_one_line_naming_the_output_and_free_space(tmp_path):
     try:
         if mounted:
             out = disk / "inputs"
-            proc = run_script("preprocess", "--model", "gan", "--samples", 2000, "--out", out, check=False)
+            log = disk / "logs" / "preprocess.log"  # the log on the full disk too: the console still gets the line
+            proc = run_script(
+                "preprocess", "--model", "gan", "--samples", 2000, "--out", out, "--log", log, check=False
+            )
             (line,) = error_lines(proc)
             assert line.startswith(f"error: {out}: no space left on the device while writing it (")
             assert " MB free in " in line and line.endswith("and re-run")
-            assert "Traceback" not in proc.stderr and list(disk.iterdir()) == []
+            assert "Traceback" not in proc.stderr and list(disk.iterdir()) == [disk / "logs"]
         target = tmp_path / "summary.json"
 
         def fill():
