@@ -4,7 +4,7 @@ import shlex
 import sys
 
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
+from snakemake.utils import update_config, validate
 
 sys.path.insert(0, os.path.join(workflow.basedir, "scripts"))
 
@@ -17,26 +17,32 @@ from ganinfer.backends import (  # noqa: E402
     is_gpu,
 )
 from ganinfer.backends import ascend as ascend_cmd  # noqa: E402
+from ganinfer import config as config_checks  # noqa: E402
 from ganinfer.errors import InputError  # noqa: E402
+from ganinfer.tracking import track  # noqa: E402
 
-validate(config, "../config/schema.yaml")
+SCHEMA = os.path.join(workflow.basedir, "config", "schema.yaml")
 
 
 def _check_config():
-    """Unknown models or chips stop the workflow with one line naming the fix."""
+    """Bad config values stop the workflow with one line naming the key and the fix, before
+    any job starts: --config values are read as YAML first (nested ones arrive as strings),
+    then the schema, model names under every per-model key, chips, demo network keys and
+    the configured files and folders are checked."""
+    update_config(
+        config, config_checks.coerce(workflow.config_settings.overwrite_config or {})
+    )
     try:
-        for name in config["models"]:
-            registry.get(name)
+        validate(config, SCHEMA)
+    except WorkflowError:
+        line = config_checks.schema_error(config, SCHEMA)
+        raise WorkflowError(f"config error: {line}") from None
+    try:
+        config_checks.check_names(config)
         for chip in config["chips"]:
             check_chip(chip)
-        for name in [
-            *config["weights"],
-            *config["datasets"],
-            *config["demo_architecture"],
-        ]:
-            registry.get(name)
-        for name in config["quality"]["reference"]:
-            registry.quality(name)
+        config_checks.check_demo_architecture(config)
+        config_checks.check_paths(config)
     except InputError as exc:
         raise WorkflowError(f"config error: {exc}") from None
 
@@ -71,17 +77,20 @@ def batch_sizes(model):
 
 
 def sample_count(model):
+    """A number, or "all" (every image of the model's dataset folder)."""
     samples = config["samples"]
-    if isinstance(samples, int):
+    if not isinstance(samples, dict):
         return samples
     return samples.get(model, registry.get(model).default_samples)
 
 
 def configured_weights(wildcards):
-    """The user's checkpoint file(s) as inputs when they exist; a missing one is reported by the script."""
-    path = weights_path(wildcards)
-    paths = list(path.values()) if isinstance(path, dict) else [path]
-    return [p for p in paths if p and os.path.exists(p)]
+    """The user's checkpoint file(s) (checked to exist while the DAG is built) and their
+    listing (size, mtime), which changes when a file is replaced in place."""
+    paths = list(config_checks.weights_files(config, wildcards.model).values())
+    if not paths:
+        return []
+    return [*paths, track(f"{wildcards.model}_weights", paths)]
 
 
 def weights_path(wildcards):
@@ -114,9 +123,15 @@ def simplify_input(wildcards):
 
 
 def preprocess_input(wildcards):
+    """The checkpoint for kinds that read it, and the listing of a configured dataset folder
+    (names, sizes, mtimes: rewritten only when the folder's images change)."""
+    inputs = {}
     if spec(wildcards).preprocess_uses_weights:
-        return {"weights": f"resources/weights/{wildcards.model}.pth"}
-    return {}
+        inputs["weights"] = f"resources/weights/{wildcards.model}.pth"
+    folder = dataset_param(wildcards)
+    if folder:
+        inputs["dataset"] = track(f"{wildcards.model}_dataset", [folder])
+    return inputs
 
 
 def bench_units(wildcards):
@@ -511,7 +526,11 @@ def quality_inputs(wildcards):
 
 
 def quality_stats_inputs(wildcards):
-    inputs = {"images": quality_reference_path(wildcards)}
+    folder = quality_reference_path(wildcards)
+    inputs = {
+        "images": folder,
+        "listing": track(f"{wildcards.model}_reference", [folder]),
+    }
     if os.path.exists(quality_weights(wildcards)):
         inputs["inception"] = quality_weights(wildcards)
     return inputs

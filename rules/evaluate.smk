@@ -3,6 +3,7 @@ rule accuracy:
         outputs="results/{model}/outputs/{chip}/bs{bs}",
         summary="results/{model}/outputs/{chip}/bs{bs}_summary.json",
         reference="results/{model}/reference",
+        inputs="results/{model}/inputs",
     output:
         "results/{model}/accuracy/{chip}/bs{bs}.json",
     log:
@@ -20,6 +21,7 @@ rule images:
         outputs="results/{model}/outputs/{chip}/bs{bs}",
         summary="results/{model}/outputs/{chip}/bs{bs}_summary.json",
         weights_info="resources/weights/{model}.json",
+        inputs="results/{model}/inputs",
     output:
         images=directory("results/{model}/images/{chip}/bs{bs}"),
         grid=report(

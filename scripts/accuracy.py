@@ -9,12 +9,20 @@ import argparse
 from ganinfer import cli, registry
 from ganinfer.accuracy import compare_folders
 from ganinfer.fileio import read_json, write_json
+from ganinfer.samples import display_name, read_manifest
 
 
-def run(model, chip, bs, outputs, reference, out, threshold=0.99, summary=None):
+def run(model, chip, bs, outputs, reference, out, threshold=0.99, summary=None, inputs=None):
     spec = registry.get(model)
     shape = spec.output.shape if "channel_cosine" in spec.accuracy else None
     rec = compare_folders(outputs, reference, threshold, shape)
+    manifest = read_manifest(inputs)  # the user's file names in place of the sample stems
+    if manifest:
+        for s in rec["per_sample"]:
+            s["source"] = display_name(s["name"].removesuffix("_0.bin"), manifest)
+        stem = rec["worst_sample"].removesuffix("_0.bin")
+        if manifest.get(stem, {}).get("file"):
+            rec["worst_sample"] = display_name(stem, manifest)
     rec = {
         "model": model,
         "chip": chip,
@@ -40,6 +48,7 @@ def parser():
     p.add_argument("--out", required=True)
     p.add_argument("--threshold", type=float, default=0.99)
     p.add_argument("--summary", help="the inference summary json (gives the backend column)")
+    p.add_argument("--inputs", help="the inputs folder (its manifest.json gives the source file names)")
     return cli.add_log(p)
 
 
@@ -53,6 +62,7 @@ def from_snakemake(smk):
         out=smk.output[0],
         threshold=smk.params.threshold,
         summary=smk.input.summary,
+        inputs=smk.input.inputs,
     )
 
 

@@ -2,7 +2,10 @@
 
 By hand:  python scripts/images.py --model dcgan --outputs results/dcgan/outputs/cpu/bs4 \
               --summary results/dcgan/outputs/cpu/bs4_summary.json --out pngs --grid grid.png \
-              [--caption "dcgan cpu bs4, demo weights"]
+              [--caption "dcgan cpu bs4, demo weights"] [--inputs results/dcgan/inputs]
+
+PNGs are named after the sample's source file when the inputs' manifest has one
+(``img1.jpg`` -> ``img1.jpg.png``; ``0001/p.png`` -> ``0001__p.png.png``), else after the output.
 """
 
 import argparse
@@ -11,19 +14,30 @@ from pathlib import Path
 from ganinfer import cli, registry
 from ganinfer.fileio import atomic_dir, atomic_path, list_bins, read_bin, read_json
 from ganinfer.images import captioned, grid, save_png, thumbnail, to_uint8
+from ganinfer.samples import read_manifest
 
 
-def run(model, outputs, summary, out, grid_png, caption="", grid_count=64):
+def png_name(output: Path, manifest: dict) -> str:
+    """``<source file>.png`` (sub-folders joined by ``__``) when the sample has one, else ``<output stem>.png``."""
+    source = manifest.get(output.stem.removesuffix("_0"), {}).get("file")
+    return f"{source.replace('/', '__')}.png" if source else f"{output.stem}.png"
+
+
+def run(model, outputs, summary, out, grid_png, caption="", grid_count=64, inputs=None):
     spec = registry.get(model)
     shape = tuple(read_json(summary).get("output_shape") or spec.output.shape)
     files = list_bins(outputs)
-    first = []
+    manifest = read_manifest(inputs)
+    first, shown = [], []
     with atomic_dir(Path(out)) as tmp:
         for k, f in enumerate(files):
             pixels = to_uint8(read_bin(f, shape), spec.postprocess)
-            save_png(pixels, tmp / f"{f.stem}.png")
+            save_png(pixels, tmp / png_name(f, manifest))
             if k < grid_count:
                 first.append(thumbnail(pixels))
+                shown.append(manifest.get(f.stem.removesuffix("_0"), {}).get("file"))
+    if shown and shown[0]:  # the user's names of the first and last image of the grid
+        caption = f"{caption} | {shown[0]} .. {shown[-1]}" if len(shown) > 1 else f"{caption} | {shown[0]}"
     with atomic_path(Path(grid_png)) as tmp:
         save_png(captioned(grid(first), caption), tmp)
     print(f"{model}: {len(files)} PNGs ({spec.postprocess}) -> {out}; grid of {len(first)} -> {grid_png}")
@@ -38,6 +52,7 @@ def parser():
     p.add_argument("--grid", dest="grid_png", required=True)
     p.add_argument("--caption", default="")
     p.add_argument("--grid-count", type=int, default=64)
+    p.add_argument("--inputs", help="the inputs folder (its manifest.json gives the source file names)")
     return cli.add_log(p)
 
 
@@ -52,6 +67,7 @@ def from_snakemake(smk):
         grid_png=smk.output.grid,
         caption=f"{w.model} | {w.chip} | bs{w.bs} | {weights} weights",
         grid_count=smk.params.grid_count,
+        inputs=smk.input.inputs,
     )
 
 

@@ -11,14 +11,18 @@ from ganinfer.preprocess import make_inputs
 
 def run(model, samples, seed, out, weights=None, dataset=None):
     spec = registry.get(model)
-    make_inputs(spec, samples, seed, out, weights, dataset)
-    print(f"{model}: {samples} samples x {spec.input_names} -> {out}")
+    made = make_inputs(spec, samples, seed, out, weights, dataset)
+    print(f"{model}: {made} samples x {spec.input_names} -> {out}")
+
+
+def _samples(value: str):
+    return value if value == "all" else int(value)
 
 
 def parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True)
-    p.add_argument("--samples", type=int, required=True)
+    p.add_argument("--samples", type=_samples, required=True, help="a number, or 'all' (every dataset image)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True)
     p.add_argument("--weights", help="checkpoint, for preprocess kinds that need it")

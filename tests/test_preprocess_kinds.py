@@ -51,9 +51,9 @@ def test_cyclegan_inputs_from_a_configured_folder(tmp_path):
     Image.new("RGB", (300, 300), (255, 0, 0)).save(src / "2_A.jpg")
     Image.new("RGB", (512, 256), (0, 0, 0)).save(src / "10_A.png")
     (src / "notes.txt").write_text("not an image")
-    make_inputs(registry.get("cyclegan_sat2map"), 5, 0, tmp_path / "out", dataset=src)
+    assert make_inputs(registry.get("cyclegan_sat2map"), "all", 0, tmp_path / "out", dataset=src) == 2
     files = list_bins(tmp_path / "out" / "img_sat_maps")
-    assert [p.name for p in files] == ["2_A.bin", "10_A.bin"]  # natural order, at most what exists
+    assert [p.name for p in files] == ["2_A.bin", "10_A.bin"]  # natural order, every image
     red = read_bin(files[0], (3, 256, 256))
     assert np.allclose(red[0], 1.0, atol=0.02) and np.allclose(red[1:], -1.0, atol=0.02)  # (x - .5) / .5
     assert np.allclose(read_bin(files[1], (3, 256, 256)), -1.0)
@@ -105,7 +105,7 @@ def test_missing_dataset_folder_is_one_line(tmp_path):
     assert proc.returncode == 1
     assert error_lines(proc) == [
         f"error: {tmp_path / 'nope'}: dataset folder not found; it should hold maps testA (aerial photos, "
-        "<n>_A.jpg) (fix datasets in config)"
+        "<n>_A.jpg) (fix datasets in your config (config/config.yaml, --configfile or --config))"
     ]
     assert not (tmp_path / "out").exists()
 

@@ -142,7 +142,8 @@ def test_missing_weights_file(tmp_path):
     assert proc.returncode == 1
     assert error_lines(proc) == [
         f"error: {tmp_path / 'nope.pth'}: weights file for model 'dcgan' not found "
-        "(fix weights.dcgan.path in config/config.yaml, or remove it to use demo weights)"
+        "(fix weights.dcgan.path in your config (config/config.yaml, --configfile or --config), "
+        "or remove it to use demo weights)"
     ]
     assert "Traceback" not in proc.stderr
     assert list(tmp_path.iterdir()) == []
@@ -168,7 +169,8 @@ def test_wrong_sha256(tmp_path, demo_weights):
     assert proc.returncode == 1
     assert error_lines(proc) == [
         f"error: {demo_weights['gan']}: sha256 is {digest}, but weights.gan.sha256 says {wrong} "
-        "(point weights.gan.path at the right file or correct the checksum in config/config.yaml)"
+        "(point weights.gan.path at the right file or correct the checksum in your config (config/config.yaml, "
+        "--configfile or --config))"
     ]
     assert list(tmp_path.iterdir()) == []
 
@@ -247,6 +249,6 @@ def test_unknown_model_by_hand(tmp_path):
     proc = run_script("preprocess", "--model", "stylegan", "--samples", 1, "--out", tmp_path / "x", check=False)
     assert proc.returncode == 1
     assert error_lines(proc) == [
-        f"error: unknown model 'stylegan': known models are {', '.join(sorted(registry.MODELS))} "
-        "(fix 'models' in config/config.yaml or on the command line)"
+        f"error: unknown model 'stylegan' under 'models': known models are {', '.join(sorted(registry.MODELS))} "
+        "(fix 'models' in your config (config/config.yaml, --configfile or --config))"
     ]

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import new_workdir, snakemake
+from conftest import ROOT, new_workdir, snakemake
 from PIL import Image
 
 from ganinfer import inception
@@ -219,27 +219,76 @@ def test_report_has_the_tables_and_image_grids(workdir):
     assert "First output images of gan on cpu at batch" in html and "Models: dcgan, gan" in html
 
 
+HINT = "your config (config/config.yaml, --configfile or --config)"
+
+
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("models=[dcgan,stylegan]", "config error: unknown model 'stylegan': known models are"),
+        ("models=[dcgan,stylegan]", "config error: unknown model 'stylegan' under 'models': known models are"),
         ("chips=[cpu,tpu]", "config error: unknown chip 'tpu': supported chips are cpu, cuda, tensorrt, Ascend<soc>"),
+        # case 10: a name the schema's pattern used to reject with a raw regex
+        (
+            "models=[DCGAN]",
+            "config error: unknown model 'DCGAN' under 'models': known models are biggan, cyclegan_map2sat, "
+            f"cyclegan_sat2map, dcgan, dgnet, gan (did you mean 'dcgan'? fix 'models' in {HINT})",
+        ),
+        # case 8: per-model keys are checked like weights: and datasets:
+        ("samples={dcgna: 10}", "config error: unknown model 'dcgna' under 'samples': known models are"),
+        ("batch_sizes={defualt: [2]}", "config error: unknown model 'defualt' under 'batch_sizes': known models"),
+        # case 9: nested --config values: the accepted form in the message
+        (
+            "perf={min_iterations: five}",
+            "config error: perf.min_iterations: 'five' is not of type 'integer' (fix it in "
+            f"{HINT}; accepted forms: 'perf={{min_iterations: 5, min_seconds: 0.5}}')",
+        ),
+        (
+            "demo_architecture={cyclegan_sat2map: {ngf: eight}}",
+            "config error: demo_architecture.cyclegan_sat2map.ngf: 'eight' is a string, expected a integer",
+        ),
+        ("samples=all", "config error: samples 'all' for model 'dcgan' needs a dataset folder (datasets.dcgan)"),
     ],
 )
-def test_unknown_model_or_chip_in_config(tmp_path, override, message):
+def test_config_mistakes_are_one_line_before_any_job(tmp_path, override, message):
     proc = snakemake("-n", "--config", override, cwd=new_workdir(tmp_path), check=False)
     assert proc.returncode != 0
     assert message in proc.stdout + proc.stderr
     assert not (tmp_path / "results").exists()
 
 
-def test_missing_weights_in_config_fails_the_weights_job(tmp_path):
+def test_nested_config_values_arrive_typed(tmp_path):
+    """case 9: the documented nested --config forms reach the jobs as numbers, merged into the config."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.cli import parse_config
+    from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
+
+    overrides = parse_config(
+        ["perf={min_iterations: 5}", "samples={gan: 10}", "demo_architecture={cyclegan_sat2map: {ngf: 8}}"]
+    )
+    with SnakemakeApi(OutputSettings()) as api:
+        wf = api.workflow(
+            resource_settings=ResourceSettings(cores=1),
+            config_settings=ConfigSettings(config=overrides),
+            snakefile=ROOT / "Snakefile",
+            workdir=new_workdir(tmp_path),
+        )
+        config = wf._workflow.config
+    assert config["perf"]["min_iterations"] == 5 and config["perf"]["min_seconds"] == 1.0
+    assert config["samples"]["gan"] == 10 and config["samples"]["dcgan"] == 256  # merged key by key
+    assert config["demo_architecture"] == {"cyclegan_sat2map": {"ngf": 8}}
+
+
+def test_missing_weights_in_config_stops_before_any_job(tmp_path):
+    """case 11: checked while the DAG is built, so no job deletes the previous checkpoint first."""
     new_workdir(tmp_path)
     (tmp_path / "c.yaml").write_text("models: [gan]\nweights: {gan: {path: /no/such/generator.pth}}\n")
     proc = snakemake("resources/weights/gan.pth", "-j1", "--configfile", "c.yaml", cwd=tmp_path, check=False)
     assert proc.returncode != 0
-    assert "error: /no/such/generator.pth: weights file for model 'gan' not found" in proc.stdout + proc.stderr
-    assert not (tmp_path / "resources/weights/gan.pth").exists()
+    assert (
+        "config error: /no/such/generator.pth: weights file for model 'gan' not found "
+        f"(fix weights.gan.path in {HINT}, or remove it to use demo weights)"
+    ) in proc.stdout + proc.stderr
+    assert not (tmp_path / "resources/weights").exists()
 
 
 HEAVY = """
@@ -359,7 +408,10 @@ def test_default_run_has_quality_jobs_and_no_reference_statistics(tmp_path):
     wd = new_workdir(tmp_path)
     proc = snakemake("-n", "results/tables/perf.csv", "--quiet", "rules", cwd=wd)
     assert quality_job_counts(proc) == {"quality": 4}
-    (wd / "market").mkdir()
+    (wd / "market" / "0001").mkdir(parents=True)  # configured files exist (checked before any job)
+    for k in range(8):
+        Image.new("RGB", (64, 128)).save(wd / "market" / "0001" / f"0001_c1s1_{k:06d}_00.jpg")
+    (wd / "fid.pth").write_bytes(b"")
     (wd / "c.yaml").write_text("quality: {fid_inception_weights: fid.pth}\ndatasets: {dgnet: market}\n")
     proc = snakemake("-n", "results/tables/perf.csv", "--configfile", "c.yaml", "--quiet", "rules", cwd=wd)
     assert quality_job_counts(proc) == {"quality": 4, "quality_stats": 1}

@@ -11,10 +11,8 @@ import os
 import zlib
 from pathlib import Path
 
-from ganinfer.errors import InputError
+from ganinfer.errors import CONFIG_HINT, InputError
 from ganinfer.registry import ModelSpec
-
-CONFIG_HINT = "config/config.yaml"
 
 
 def sha256_of(path: str | os.PathLike) -> str:

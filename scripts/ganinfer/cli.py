@@ -2,15 +2,19 @@
 
 Bad input (``InputError``) ends the script with exit status 1 and a single line
 ``error: <file>: <what is wrong>; <the fix>`` on stderr (and in the rule's log),
-without a traceback. Outputs are written atomically, so nothing partial is left.
+without a traceback. Any other exception writes its full traceback to the rule's log
+(while stdout/stderr still point there) and its last line to the console, naming the
+log. Outputs are written atomically, so nothing partial is left.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import sys
+import traceback
 from collections.abc import Callable
 
 from ganinfer.errors import InputError
@@ -33,8 +37,7 @@ def _log_to(path: str | None):
             with os.fdopen(os.dup(saved[1]), "w") as console:
                 yield console
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
+            _flush()
             os.dup2(saved[0], 1)
             os.dup2(saved[1], 2)
             for fd in saved:
@@ -57,11 +60,47 @@ def main(
         try:
             run(**kwargs)
         except InputError as exc:
-            line = f"error: {exc}"
-            print(line, file=sys.stderr, flush=True)
-            if console is not sys.stderr:
-                print(line, file=console, flush=True)
+            _report(f"error: {exc}", console)
             raise SystemExit(1) from None
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:
+                _crash(exc, console, log)
+            where = f"{exc.filename}: " if exc.filename else ""
+            _report(f"error: {where}no space left on the device; free some space and re-run", console)
+            raise SystemExit(1) from None
+        except Exception as exc:
+            _crash(exc, console, log)
+
+
+def _flush() -> None:
+    """Flush stdout and stderr; a log on a full disk must not hide the error line."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:
+            pass
+
+
+def _report(line: str, console) -> None:
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except OSError:  # the log is on a full disk: the console still gets the line
+        pass
+    if console is not sys.stderr:
+        print(line, file=console, flush=True)
+
+
+def _crash(exc: BaseException, console, log: str | None):
+    """An unexpected error: the traceback into the log (stderr points there), its last line on the console."""
+    try:
+        traceback.print_exc()
+        sys.stderr.flush()
+    except OSError:
+        pass
+    last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    if console is not sys.stderr:
+        print(f"error: {last} (full traceback in {log})", file=console, flush=True)
+    raise SystemExit(1) from None
 
 
 def add_log(p: argparse.ArgumentParser) -> argparse.ArgumentParser:

@@ -1,4 +1,7 @@
-"""The one exception type for bad user input."""
+"""The one exception type for bad user input, and the hint that says where config lives."""
+
+# A value may come from the embedded default, a --configfile or --config: hints name all three.
+CONFIG_HINT = "your config (config/config.yaml, --configfile or --config)"
 
 
 class InputError(Exception):

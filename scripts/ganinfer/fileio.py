@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -15,15 +16,67 @@ import numpy as np
 from ganinfer.errors import InputError
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Remove ``.<name>.tmp<pid>`` siblings of ``path`` whose process is gone (a killed run)."""
+    removed = []
+    prefix = f".{path.name}.tmp"
+    try:
+        siblings = list(path.parent.iterdir())
+    except OSError:
+        return removed
+    for tmp in siblings:
+        pid = tmp.name[len(prefix) :]
+        if tmp.name.startswith(prefix) and pid.isdigit() and not _alive(int(pid)):
+            if tmp.is_dir() and not tmp.is_symlink():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+def final_name(path: Path) -> Path:
+    """``path`` with the temporary folders of ``atomic_dir`` replaced by the names they become."""
+    return Path(*(re.sub(r"^\.(.+)\.tmp\d+$", r"\1", part) for part in path.parts))
+
+
+def _no_space(path: Path, exc: OSError) -> InputError:
+    free = shutil.disk_usage(path.parent).free if path.parent.exists() else 0
+    path = final_name(path)
+    return InputError(
+        f"{path}: no space left on the device while writing it ({free / 1e6:.1f} MB free in {path.parent}); "
+        "free some space there (or run the workflow in a folder on a larger disk) and re-run"
+    )
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary sibling of ``path``; rename it onto ``path`` only on success."""
+    """Yield a temporary sibling of ``path``; rename it onto ``path`` only on success.
+
+    Temporaries of killed runs beside ``path`` are removed first; a full disk is a one-line
+    error naming ``path`` and the free space (nothing partial is left).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(path)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         yield tmp
         os.replace(tmp, path)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise _no_space(path, exc) from None
+        raise
     finally:
         if tmp.is_dir():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -52,8 +105,11 @@ def read_json(path: str | os.PathLike):
 
 
 def write_bin(array: np.ndarray, path: str | os.PathLike) -> None:
-    """Raw little-endian float32, no header (numpy ``tofile``), as the guides write."""
-    np.ascontiguousarray(array, dtype="<f4").tofile(path)
+    """Raw little-endian float32, no header (what numpy ``tofile`` writes), as the guides write.
+
+    Written through a Python file: ``tofile`` reports a full disk without its errno."""
+    with open(path, "wb") as f:
+        f.write(np.ascontiguousarray(array, dtype="<f4").data)
 
 
 def read_bin(path: str | os.PathLike, shape: tuple[int, ...] | None = None) -> np.ndarray:
@@ -61,9 +117,10 @@ def read_bin(path: str | os.PathLike, shape: tuple[int, ...] | None = None) -> n
     data = np.fromfile(path, dtype="<f4")
     if shape is not None:
         expected = int(np.prod(shape))
-        if data.size != expected:
+        size = os.path.getsize(path)
+        if size != expected * 4:
             raise InputError(
-                f"{path}: {data.size * 4} bytes, expected {expected * 4} "
+                f"{path}: {size} bytes, expected {expected * 4} "
                 f"(float32 {'x'.join(map(str, shape))}); delete the file and re-run preprocess"
             )
         data = data.reshape(shape)
@@ -96,3 +153,30 @@ def output_name(input_file: str | os.PathLike, index: int = 0, fmt: str = "bin")
     """ais_bench naming (io_oprations.py: save_tensors_to_file): the input file's basename cut at its
     FIRST '.', then ``_<output index>.<fmt>`` (``a.b.bin`` and ``a.c.bin`` both give ``a_0.bin``)."""
     return f"{Path(input_file).name.split('.')[0]}_{index}.{fmt.lower()}"
+
+
+# files the workflow builds itself: (path pattern, rule)
+INTERMEDIATES = (
+    (r"results/(?P<m>\w+)/onnx/(?P=m)_bs\d+\.onnx", "simplify_onnx"),
+    (r"results/(?P<m>\w+)/onnx/(?P=m)\.onnx", "export_onnx"),
+    (r"results/(?P<m>\w+)/export/(?P=m)_bs\d+\.onnx", "export_onnx_fixed"),
+    (r"results/(?P<m>\w+)/om/.*\.om", "compile_atc"),
+    (r"resources/weights/\w+\.pth", "weights"),
+)
+
+
+def unreadable(path: str | os.PathLike, what: str, exc: BaseException) -> InputError:
+    """A file that cannot be read: for one the workflow built, say how to rebuild it."""
+    detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    for marker in ("INVALID_PROTOBUF", "INVALID_GRAPH", "NO_SUCHFILE"):
+        if marker in detail:
+            detail = marker
+    detail = detail[:120]
+    posix = Path(path).as_posix()
+    for pattern, rule in INTERMEDIATES:
+        if re.search(rf"(^|/){pattern}$", posix):
+            return InputError(
+                f"{path}: not a readable {what} ({detail}); it is built by rule {rule} (corrupt or truncated): "
+                f"delete it and re-run to rebuild it, or add '-R {rule}' to the snakemake command"
+            )
+    return InputError(f"{path}: not a readable {what} ({detail}); point the workflow at a valid file")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ganinfer.errors import InputError
-from ganinfer.fileio import atomic_path
+from ganinfer.fileio import atomic_path, unreadable
 from ganinfer.registry import ModelSpec
 
 
@@ -93,6 +93,17 @@ def name_output_node(model, spec: ModelSpec) -> int:
     raise InputError(f"graph output {output} has no producing node; re-export the model")
 
 
+def load_onnx(path):
+    """``onnx.load``, a truncated or corrupt file being a one-line error saying how to rebuild it."""
+    import onnx
+    from google.protobuf.message import DecodeError
+
+    try:
+        return onnx.load(str(path))
+    except (DecodeError, ValueError, RuntimeError, OSError) as exc:
+        raise unreadable(path, "ONNX model", exc) from None
+
+
 FIXUPS = {"clip_max": clip_max, "name_output_node": name_output_node}
 
 
@@ -101,7 +112,7 @@ def simplify_onnx(spec: ModelSpec, source: str, bs: int, out: str | Path) -> dic
     import onnx
     import onnxsim
 
-    model = onnx.load(source)
+    model = load_onnx(source)
     before = len(model.graph.node)
     shapes = {t.name: list(t.batch_shape(bs)) for t in spec.inputs}
     simplified, ok = onnxsim.simplify(model, overwrite_input_shapes=shapes)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganinfer.errors import InputError
+from ganinfer.errors import CONFIG_HINT, InputError
 from ganinfer.fileio import natural_key
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
@@ -34,7 +34,7 @@ def demo_folder() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise InputError(
             "scikit-image is not installed: demo images come from its data module "
-            "(pip install -r requirements.txt, or configure datasets.<model> in config/config.yaml)"
+            f"(pip install -r requirements.txt, or configure datasets.<model> in {CONFIG_HINT})"
         )
     return Path(next(iter(spec.submodule_search_locations))) / "data"
 
@@ -64,12 +64,12 @@ def list_images(folder: str | Path, what: str) -> list[Path]:
     """Image files directly in ``folder``, natural order."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError(f"{folder}: dataset folder not found; it should hold {what} (fix datasets in config)")
+        raise InputError(f"{folder}: dataset folder not found; it should hold {what} (fix datasets in {CONFIG_HINT})")
     files = sorted(
         (p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=lambda p: natural_key(p.name)
     )
     if not files:
-        raise InputError(f"{folder}: no .jpg/.png images; it should hold {what} (fix datasets in config)")
+        raise InputError(f"{folder}: no .jpg/.png images; it should hold {what} (fix datasets in {CONFIG_HINT})")
     return files
 
 
@@ -77,7 +77,7 @@ def list_classes(folder: str | Path, what: str) -> list[tuple[int, Path]]:
     """``(class index, file)`` for an ImageFolder layout (one sub-folder per class, sorted)."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError(f"{folder}: dataset folder not found; it should hold {what} (fix datasets in config)")
+        raise InputError(f"{folder}: dataset folder not found; it should hold {what} (fix datasets in {CONFIG_HINT})")
     classes = sorted(p for p in folder.iterdir() if p.is_dir())
     items = [
         (k, f)
@@ -86,7 +86,9 @@ def list_classes(folder: str | Path, what: str) -> list[tuple[int, Path]]:
         if f.suffix.lower() in IMAGE_SUFFIXES
     ]
     if not items:
-        raise InputError(f"{folder}: no class sub-folders with images; it should hold {what} (fix datasets in config)")
+        raise InputError(
+            f"{folder}: no class sub-folders with images; it should hold {what} (fix datasets in {CONFIG_HINT})"
+        )
     return items
 
 

@@ -3,7 +3,10 @@
 Seeds are explicit: sample ``i`` is drawn from ``numpy.random.default_rng([seed, i])``,
 so the same seed gives the same files, and asking for more samples keeps the first
 ones unchanged. Every kind writes ``<out>/<input name>/<stem>.bin`` (float32, one
-sample per file) and returns extra facts for ``<out>/inputs.json``.
+sample per file) and returns its manifest (``{stem: {"file": source, ...}}``, written to
+``<out>/manifest.json``) and extra facts for ``<out>/inputs.json``. Stems are unique and
+tool-safe (``ganinfer.samples``). A dataset folder must hold at least ``samples`` images
+(or ``samples`` is ``"all"``); an unreadable image is a one-line error naming it.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ganinfer.errors import InputError
 from ganinfer.fileio import atomic_dir, write_bin, write_json
 from ganinfer.registry import ModelSpec
+from ganinfer.samples import MANIFEST, count, unique_stems
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)[:, None, None]
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)[:, None, None]
@@ -25,17 +30,37 @@ def _folders(spec: ModelSpec, out: Path) -> None:
         (out / t.name).mkdir()
 
 
-def noise(spec: ModelSpec, samples: int, seed: int, out: Path, weights=None, dataset=None) -> dict:
+def load_rgb(path: Path):
+    """An image file as a PIL RGB image; an unreadable one is a one-line error naming it."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            return im.convert("RGB")
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
+        raise InputError(
+            f"{path}: cannot be read as an image ({exc}); replace the file or remove it from the dataset folder"
+        ) from None
+
+
+def _generated(seed: int, i: int) -> dict:
+    return {"file": None, "source": f"numpy.random.default_rng([{seed}, {i}])"}
+
+
+def noise(spec: ModelSpec, samples, seed: int, out: Path, weights=None, dataset=None):
     """Standard-normal latent vectors (DCGAN, GAN)."""
     _folders(spec, out)
-    for i in range(samples):
+    manifest = {}
+    for i in range(count(spec, samples, None)):
         rng = np.random.default_rng([seed, i])
+        name = spec.sample_name(i)
         for t in spec.inputs:
-            write_bin(rng.standard_normal(t.shape, dtype=np.float32), out / t.name / f"{spec.sample_name(i)}.bin")
-    return {}
+            write_bin(rng.standard_normal(t.shape, dtype=np.float32), out / t.name / f"{name}.bin")
+        manifest[name] = _generated(seed, i)
+    return manifest, {}
 
 
-def biggan_split(spec: ModelSpec, samples: int, seed: int, out: Path, weights=None, dataset=None) -> dict:
+def biggan_split(spec: ModelSpec, samples, seed: int, out: Path, weights=None, dataset=None):
     """BigGAN guide: z ~ N(0, 1) split in chunks; noise = chunk 0, label[k] = [shared(y), chunk k+1].
 
     The class y is uniform over the checkpoint's classes; all y go to ``gen_y.npz`` (key ``y``).
@@ -43,13 +68,14 @@ def biggan_split(spec: ModelSpec, samples: int, seed: int, out: Path, weights=No
     from ganinfer.checkpoint import generator_state, read_checkpoint
     from ganinfer.models.biggan import prepare_inputs
 
+    n_samples = count(spec, samples, None)
     shared = generator_state(spec, read_checkpoint(spec, weights), str(weights))["shared.weight"].numpy()
     noise_t, label_t = spec.inputs
     slots = label_t.shape[0] + 1
     dim_z = noise_t.shape[-1] * slots
     _folders(spec, out)
-    ys = []
-    for i in range(samples):
+    ys, manifest = [], {}
+    for i in range(n_samples):
         rng = np.random.default_rng([seed, i])
         z = rng.standard_normal((1, dim_z), dtype=np.float32)
         y = np.array([rng.integers(shared.shape[0])])
@@ -58,71 +84,92 @@ def biggan_split(spec: ModelSpec, samples: int, seed: int, out: Path, weights=No
         write_bin(n[0], out / noise_t.name / f"{name}.bin")
         write_bin(lab[0], out / label_t.name / f"{name}.bin")
         ys.append(int(y[0]))
+        manifest[name] = {**_generated(seed, i), "class": int(y[0])}
     np.savez(out / "gen_y.npz", y=np.array(ys, dtype=np.int64))
-    return {"classes": ys}
+    return manifest, {"classes": ys}
 
 
-def image_folder(spec: ModelSpec, samples: int, seed: int, out: Path, weights=None, dataset=None) -> dict:
-    """CycleGAN guide: RGB, shorter side resized to the input size, centre crop, [-1, 1]."""
-    from PIL import Image
+def image_folder(spec: ModelSpec, samples, seed: int, out: Path, weights=None, dataset=None):
+    """CycleGAN guide: RGB, shorter side resized to the input size, centre crop, [-1, 1].
 
+    Every image file is its own sample (``img1.jpg`` and ``img1.png`` are two)."""
     from ganinfer.photos import demo_images, list_images, to_chw
 
     (t,) = spec.inputs
     if dataset:
-        items = [(f.stem, f) for f in list_images(dataset, spec.dataset)[:samples]]
+        files = list_images(dataset, spec.dataset)
+        stems = unique_stems([f.stem for f in files], [f.name for f in files])
+        n = count(spec, samples, len(files), dataset)
+        items = [(stem, f, {"file": f.name}) for stem, f in zip(stems[:n], files[:n], strict=True)]
     else:
-        items = [(spec.sample_name(i), img) for i, (_, img) in enumerate(demo_images(samples, seed))]
+        demo = demo_images(count(spec, samples, None), seed)
+        items = [
+            (spec.sample_name(i), img, {"file": None, "source": f"demo crop of {photo}"})
+            for i, (photo, img) in enumerate(demo)
+        ]
     _folders(spec, out)
-    for stem, source in items:
-        image = Image.open(source).convert("RGB") if isinstance(source, Path) else source
+    for stem, source, _ in items:
+        image = load_rgb(source) if isinstance(source, Path) else source
         x = to_chw(image, t.shape[1:], "bilinear", shorter_side=True)
         write_bin((x - 0.5) / 0.5, out / t.name / f"{stem}.bin")
-    return {"source": str(dataset) if dataset else DEMO_SOURCE, "images": len(items)}
+    manifest = {stem: entry for stem, _, entry in items}
+    return manifest, {"source": str(dataset) if dataset else DEMO_SOURCE, "images": len(items)}
 
 
-def dgnet_pair(spec: ModelSpec, samples: int, seed: int, out: Path, weights=None, dataset=None) -> dict:
+def dgnet_pair(spec: ModelSpec, samples, seed: int, out: Path, weights=None, dataset=None):
     """DG-Net guide: pairs of (structure, identity) images, Resize bicubic, ImageNet-normalised.
 
     ``image2`` is the identity image in order; ``image1`` the grey (channel mean of the
     normalised image) of a structure image from a seeded shuffle. File names follow the
-    guide: ``<structure class>_<identity class>_gan<stem>`` (classes as 3 digits).
+    guide: ``<structure class>_<identity class>_gan<stem>`` (classes as 3 digits); every
+    image of an identity folder is its own sample (``0001/p.jpg`` and ``0001/p.png`` are two).
     """
-    from PIL import Image
-
     from ganinfer.photos import DEMO_PHOTOS, demo_images, list_classes, to_chw
 
     grey_t, rgb_t = spec.inputs
     size = rgb_t.shape[1:]
     if dataset:
-        items = [(k, f.stem, f) for k, f in list_classes(dataset, spec.dataset)]
+        classes = list_classes(dataset, spec.dataset)
+        rel = [f.relative_to(dataset).as_posix() for _, f in classes]
+        tails = unique_stems([f"{k:03d}_gan{f.stem}" for k, f in classes], rel)
+        items = [(k, tail, f, r) for (k, f), tail, r in zip(classes, tails, rel, strict=True)]
+        n = count(spec, samples, len(items), dataset)
     else:
-        crops = demo_images(samples, seed, aspect=size[0] / size[1])
-        items = [(i % len(DEMO_PHOTOS), spec.sample_name(i), img) for i, (_, img) in enumerate(crops)]
-    n = min(samples, len(items))
+        n = count(spec, samples, None)
+        crops = demo_images(n, seed, aspect=size[0] / size[1])
+        items = [
+            (i % len(DEMO_PHOTOS), f"{i % len(DEMO_PHOTOS):03d}_gan{spec.sample_name(i)}", img, None)
+            for i, (_, img) in enumerate(crops)
+        ]
     order = np.random.default_rng([seed, 1 << 20]).permutation(len(items))[:n]
 
     def tensor(source):
-        image = Image.open(source).convert("RGB") if isinstance(source, Path) else source
+        image = load_rgb(source) if isinstance(source, Path) else source
         return (to_chw(image, size, "bicubic") - IMAGENET_MEAN) / IMAGENET_STD
 
     _folders(spec, out)
+    manifest = {}
     for i in range(n):
-        id_class, stem, id_source = items[i]
-        st_class, _, st_source = items[order[i]]
-        name = f"{st_class:03d}_{id_class:03d}_gan{stem}"
+        _, tail, id_source, id_file = items[i]
+        st_class, _, st_source, st_file = items[order[i]]
+        name = f"{st_class:03d}_{tail}"
         write_bin(tensor(st_source).mean(axis=0, keepdims=True), out / grey_t.name / f"{name}.bin")
         write_bin(tensor(id_source), out / rgb_t.name / f"{name}.bin")
-    return {"source": str(dataset) if dataset else DEMO_SOURCE, "images": n}
+        manifest[name] = {"file": id_file, "structure": st_file}
+    return manifest, {"source": str(dataset) if dataset else DEMO_SOURCE, "images": n}
 
 
 KINDS = {"noise": noise, "biggan_split": biggan_split, "image_folder": image_folder, "dgnet_pair": dgnet_pair}
 
 
-def make_inputs(spec: ModelSpec, samples: int, seed: int, out: str | Path, weights=None, dataset=None) -> None:
-    """Write the input samples for ``spec`` into the folder ``out`` (atomically)."""
+def make_inputs(spec: ModelSpec, samples, seed: int, out: str | Path, weights=None, dataset=None) -> int:
+    """Write the input samples for ``spec`` into the folder ``out`` (atomically); return their number.
+
+    ``samples``: a number, or ``"all"`` (every image of ``dataset``)."""
     with atomic_dir(Path(out)) as tmp:
-        extra = KINDS[spec.preprocess](spec, samples, seed, tmp, weights, dataset)
-        facts = {"model": spec.name, "kind": spec.preprocess, "samples": samples, "seed": seed}
+        manifest, extra = KINDS[spec.preprocess](spec, samples, seed, tmp, weights, dataset)
+        facts = {"model": spec.name, "kind": spec.preprocess, "samples": len(manifest), "seed": seed}
         facts["inputs"] = {t.name: list(t.shape) for t in spec.inputs}
         write_json({**facts, **extra}, tmp / "inputs.json")
+        write_json({"dataset": str(dataset) if dataset else None, "samples": manifest}, tmp / MANIFEST)
+    return len(manifest)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganinfer.errors import InputError
+from ganinfer.errors import CONFIG_HINT, InputError
 
 FID_MIN_SAMPLES = 2049  # TTUR: more than 2048 samples (the feature dimension)
 
@@ -152,12 +152,14 @@ def image_files(folder: str | Path) -> list[Path]:
 
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError(f"{folder}: reference image folder not found; fix quality.reference or datasets in config")
+        raise InputError(
+            f"{folder}: reference image folder not found; fix quality.reference or datasets in {CONFIG_HINT}"
+        )
     files = [p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
     if len(files) < 2:
         raise InputError(
             f"{folder}: {len(files)} images (.jpg/.png) found, FID statistics need at least 2; "
-            "fix quality.reference or datasets in config"
+            f"fix quality.reference or datasets in {CONFIG_HINT}"
         )
     return sorted(files, key=lambda p: natural_key(p.relative_to(folder).as_posix()))
 

@@ -215,16 +215,20 @@ MODELS: dict[str, ModelSpec] = {
 }
 
 
-def get(name: str) -> ModelSpec:
-    """The registry entry for ``name``; an unknown name is a one-line error."""
+def get(name: str, key: str = "models") -> ModelSpec:
+    """The registry entry for ``name``; an unknown name is a one-line error naming the config ``key``."""
     try:
         return MODELS[name]
     except KeyError:
-        from ganinfer.errors import InputError
+        import difflib
 
+        from ganinfer.errors import CONFIG_HINT, InputError
+
+        close = difflib.get_close_matches(str(name).lower(), MODELS, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
         raise InputError(
-            f"unknown model '{name}': known models are {', '.join(sorted(MODELS))} "
-            "(fix 'models' in config/config.yaml or on the command line)"
+            f"unknown model '{name}' under '{key}': known models are {', '.join(sorted(MODELS))} "
+            f"({hint}fix '{key}' in {CONFIG_HINT})"
         ) from None
 
 

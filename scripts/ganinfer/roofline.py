@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ganinfer.errors import InputError
+from ganinfer.onnxgraph import load_onnx
 
 MAC_OPS = ("Conv", "ConvTranspose", "Gemm", "MatMul")
 
@@ -58,7 +59,7 @@ def graph_macs(onnx_path: str | Path) -> dict:
     """MACs per image of a graph with a fixed batch size, and the count per op type."""
     import onnx
 
-    model = onnx.shape_inference.infer_shapes(onnx.load(str(onnx_path)))
+    model = onnx.shape_inference.infer_shapes(load_onnx(onnx_path))
     shapes = _shapes(model)
     init = {t.name for t in model.graph.initializer}
     first = next(i for i in model.graph.input if i.name not in init)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from ganinfer.errors import InputError
+from ganinfer.errors import CONFIG_HINT, InputError
 
 ORT_PROVIDERS = {
     "cpu": ["CPUExecutionProvider"],
@@ -42,8 +42,7 @@ def chip_pattern() -> str:
 def check_chip(chip: str) -> None:
     if chip not in ORT_PROVIDERS and not is_ascend(chip):
         raise InputError(
-            f"unknown chip '{chip}': supported chips are {', '.join(supported_chips())} "
-            "(fix 'chips' in config/config.yaml or on the command line)"
+            f"unknown chip '{chip}': supported chips are {', '.join(supported_chips())} (fix 'chips' in {CONFIG_HINT})"
         )
 
 

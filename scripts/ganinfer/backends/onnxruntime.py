@@ -7,6 +7,7 @@ import numpy as np
 
 from ganinfer.backends import ort_providers
 from ganinfer.errors import InputError
+from ganinfer.fileio import unreadable
 
 GPU_INSTALL = (
     "on a node with an NVIDIA GPU and driver: pip uninstall -y onnxruntime && pip install -r requirements-gpu.txt"
@@ -62,7 +63,12 @@ class OrtSession:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
         model = onnx_path if isinstance(onnx_path, bytes) else str(onnx_path)
-        self.session = ort.InferenceSession(model, sess_options=opts, providers=providers)
+        try:
+            self.session = ort.InferenceSession(model, sess_options=opts, providers=providers)
+        except (ort.capi.onnxruntime_pybind11_state.InvalidProtobuf, ort.capi.onnxruntime_pybind11_state.Fail) as exc:
+            if isinstance(onnx_path, bytes):
+                raise
+            raise unreadable(onnx_path, "ONNX model", exc) from None
         self.output_name = self.session.get_outputs()[0].name
         self.threads = opts.intra_op_num_threads
         self.providers = self.session.get_providers()

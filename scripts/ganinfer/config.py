@@ -1,0 +1,172 @@
+"""Config checks run while the DAG is built, before any job starts.
+
+- ``coerce``: ``--config`` values nested in a mapping or list arrive as strings (Snakemake
+  reads them with YAML's BaseLoader); they are read again with the safe loader, so
+  ``--config 'perf={min_iterations: 5}'`` gives an integer.
+- ``schema_error``: the first schema violation as one line naming the key and the accepted form.
+- ``check_names``, ``check_demo_architecture``, ``check_paths``: model names under every
+  per-model key, demo network keys and value types, and the configured files and folders.
+
+Everything here is cheap: no torch, no image decoding (the DAG is built on every call).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import yaml
+
+from ganinfer import registry
+from ganinfer.errors import CONFIG_HINT, InputError
+from ganinfer.samples import available, count
+
+# string values that must stay strings even when they look like numbers
+_KEEP = {"path", "sha256", "set_env", "weights", "datasets", "reference", "inception_weights", "fid_inception_weights"}
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+
+
+def coerce(value, key: str = ""):
+    """String leaves of ``--config`` values read as YAML scalars (``'5'`` -> 5, ``'true'`` -> True)."""
+    if isinstance(value, dict):
+        return {k: (v if k in _KEEP else coerce(v, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [coerce(v, key) for v in value]
+    if isinstance(value, str) and key not in _KEEP:
+        try:
+            parsed = yaml.safe_load(value)
+        except yaml.YAMLError:
+            return value
+        if isinstance(parsed, (int, float, bool, dict, list)) or parsed is None and value in ("null", "~"):
+            return parsed
+    return value
+
+
+def _example(schema: dict, path: list) -> str:
+    prop = schema.get("properties", {}).get(str(path[0]), {}) if path else {}
+    examples = prop.get("examples")
+    return f"; accepted forms: {' or '.join(examples)}" if examples else ""
+
+
+def schema_error(config: dict, schema_path: str | os.PathLike) -> str | None:
+    """The first schema violation of ``config`` as one line, or None."""
+    import jsonschema
+
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if error is None:
+        return None
+    path = list(error.absolute_path)
+    key = ".".join(map(str, path)) or "(top level)"
+    if error.validator == "additionalProperties" and not path:
+        key = "unknown key"
+    return f"{key}: {error.message} (fix it in {CONFIG_HINT}{_example(schema, path)})"
+
+
+def check_names(config: dict) -> None:
+    """Every model name under a per-model key is known (``default`` is allowed under batch_sizes)."""
+    for name in config["models"]:
+        registry.get(name, "models")
+    for key in ("samples", "batch_sizes", "weights", "datasets", "demo_architecture"):
+        value = config.get(key)
+        if isinstance(value, dict):
+            for name in value:
+                if not (key == "batch_sizes" and name == "default"):
+                    registry.get(name, key)
+    for name in config["quality"]["reference"]:
+        registry.get(name, "quality.reference")
+        registry.quality(name)
+
+
+def demo_hparams(network: str) -> dict:
+    """``DEMO_HPARAMS`` of a network module, read from its source (importing it needs torch)."""
+    tree = ast.parse((MODELS_DIR / f"{network}.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "DEMO_HPARAMS" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise KeyError(network)
+
+
+def check_demo_architecture(config: dict) -> None:
+    """Keys and value types of ``demo_architecture.<model>`` against the network's defaults."""
+    for model, overrides in config["demo_architecture"].items():
+        spec = registry.get(model, "demo_architecture")
+        defaults = demo_hparams(spec.network)
+        for name, value in overrides.items():
+            where = f"demo_architecture.{model}.{name}"
+            if name not in defaults:
+                raise InputError(
+                    f"{where}: unknown key; {spec.network} takes {', '.join(defaults)} (fix it in {CONFIG_HINT})"
+                )
+            default = defaults[name]
+            if isinstance(default, bool) or isinstance(value, bool):
+                ok = isinstance(value, bool) and isinstance(default, bool)
+            elif isinstance(default, float):
+                ok = isinstance(value, (int, float))
+            else:
+                ok = isinstance(value, type(default))
+            if not ok:
+                raise InputError(
+                    f"{where}: {value!r} is a {_TYPE_NAMES.get(type(value), type(value).__name__)}, expected "
+                    f"a {_TYPE_NAMES.get(type(default), type(default).__name__)} like the default {default!r} "
+                    f"(fix it in {CONFIG_HINT}; on the command line: "
+                    f"--config 'demo_architecture={{{model}: {{{name}: {default}}}}}')"
+                )
+
+
+_TYPE_NAMES = {int: "integer", float: "number", str: "string", bool: "boolean", list: "list", dict: "mapping"}
+
+
+def weights_files(config: dict, model: str) -> dict[str, str]:
+    """The configured checkpoint file(s) of ``model`` as ``{config key: path}``."""
+    path = config["weights"].get(model, {}).get("path")
+    if not path:
+        return {}
+    if isinstance(path, dict):
+        return {f"weights.{model}.path.{part}": p for part, p in path.items()}
+    return {f"weights.{model}.path": path}
+
+
+def check_paths(config: dict) -> None:
+    """Configured files and folders of the selected models exist, before any job starts
+    (a job that fails on a misspelt path would first have deleted its previous outputs)."""
+    for model in config["models"]:
+        for key, path in weights_files(config, model).items():
+            if not os.path.isfile(path):
+                raise InputError(
+                    f"{path}: weights file for model '{model}' not found "
+                    f"(fix {key} in {CONFIG_HINT}, or remove it to use demo weights)"
+                )
+        folder = config["datasets"].get(model)
+        if folder and not os.path.isdir(folder):
+            raise InputError(
+                f"{folder}: dataset folder of model '{model}' not found; it should hold "
+                f"{registry.get(model).dataset or 'images'} (fix datasets.{model} in {CONFIG_HINT})"
+            )
+        wanted = _samples(config, model)
+        spec = registry.get(model)
+        if folder:  # enough images for `samples` (the preprocess job checks it again)
+            count(spec, wanted or spec.default_samples, available(spec, folder), folder)
+        elif wanted == "all":
+            count(spec, wanted, None)
+    quality = config["quality"]
+    selected = [m for m in config["models"] if registry.get(m).quality]
+    keys = {registry.quality(m).weights_key for m in selected}
+    for key in sorted(keys):
+        path = quality.get(key)
+        if path and not os.path.isfile(path):
+            raise InputError(f"{path}: Inception weights not found (fix quality.{key} in {CONFIG_HINT}, or remove it)")
+    for model in selected:
+        path = quality["reference"].get(model)
+        if path and not os.path.exists(path):
+            raise InputError(
+                f"{path}: FID reference of model '{model}' not found: an .npz or an image folder "
+                f"(fix quality.reference.{model} in {CONFIG_HINT})"
+            )
+
+
+def _samples(config: dict, model: str):
+    samples = config["samples"]
+    return samples.get(model) if isinstance(samples, dict) else samples
