@@ -591,3 +591,43 @@ def test_the_simulator_is_only_reachable_from_tests():
     assert found == str(ROOT / "tests/sim/ais_bench/__init__.py")
     found = subprocess.run(["python3", "-c", where], env=plain, capture_output=True, text=True).stdout.strip()
     assert found != str(ROOT / "tests/sim/ais_bench/__init__.py")  # empty, or a real ais_bench
+
+
+def test_dataset_names_with_dots_and_spaces_survive_ais_bench(tmp_path):
+    """A user's maps folder whose names ais_bench would cut or collide (first-dot rule, spaces): every
+    sample gets a tool-safe stem, the Ascend outputs equal the cpu ones, accuracy PASSes, perf is VALID."""
+    from PIL import Image
+
+    wd = new_workdir(tmp_path)
+    names = ["tile.v0.part.png", "x y.png", "a.b.png", "a.c.png"]
+    data = wd / "maps"
+    data.mkdir()
+    rng = np.random.default_rng(0)
+    for name in names:
+        Image.fromarray(rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)).save(data / name)
+    (wd / "t.yaml").write_text(
+        "models: [cyclegan_sat2map]\nchips: [cpu, Ascend310P3]\nbatch_sizes: [1, 3]\nsamples: 4\n"
+        f"datasets: {{cyclegan_sat2map: {data}}}\n"
+        "demo_architecture: {cyclegan_sat2map: {ngf: 4, n_blocks: 1}}\n"
+        "perf: {warmup: 1, warmup_seconds: 0, min_iterations: 5, min_seconds: 0.5, max_seconds: 5.0, max_cov: 0.5}\n"
+        "ascend: {probe_loop: 3, warmup_count: 1}\n"
+    )
+    fast = {**SIM, "AIS_BENCH_SIM_DEVICE_MS": "0.05"}
+    snakemake("results/tables/perf.csv", "-j2", "--configfile", "t.yaml", cwd=wd, env=fast)
+    inputs = wd / "results/cyclegan_sat2map/inputs"
+    manifest = json.loads((inputs / "manifest.json").read_text())["samples"]
+    assert sorted(Path(e["file"] if isinstance(e, dict) else e).name for e in manifest.values()) == sorted(names)
+    assert all(
+        set(stem) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") for stem in manifest
+    )
+    for bs in (1, 3):
+        cpu_out, npu_out = (wd / f"results/cyclegan_sat2map/outputs/{c}/bs{bs}" for c in ("cpu", "Ascend310P3"))
+        got = sorted(p.name for p in npu_out.glob("*.bin"))
+        assert got == sorted(p.name for p in cpu_out.glob("*.bin")) == sorted(f"{s}_0.bin" for s in manifest)
+        for n in got:
+            np.testing.assert_allclose(read_bin(npu_out / n), read_bin(cpu_out / n), atol=1e-5)
+    acc = [r for r in rows(wd / "results/tables/accuracy.csv") if r["chip"] == "Ascend310P3"]
+    assert [(r["batch_size"], r["samples"], r["passed"]) for r in acc] == [("1", "4", "PASS"), ("3", "4", "PASS")]
+    perf = [r for r in rows(wd / "results/tables/perf.csv") if r["chip"] == "Ascend310P3"]
+    assert [(r["batch_size"], r["valid"]) for r in perf] == [("1", "VALID"), ("3", "VALID")]
+    assert not list((wd / "results/cyclegan_sat2map").glob("ais/*/*"))
