@@ -117,6 +117,28 @@ def test_summary_of_ten_iterations_field_by_field():
     assert s["robust_cov"] == pytest.approx(1.4826 * 2.5 / 5.5, rel=1e-14)
 
 
+def test_summary_percentiles_where_neighbouring_ranks_differ():
+    """n = 20 and 100: p95 and p99 are not p96 and p100 (at n = 4 and 10 they coincide)."""
+    s = summarize(list(range(20, 0, -1)))
+    assert (s["p50"], s["p90"], s["p95"], s["p99"]) == (10.0, 18.0, 19.0, 20.0)
+    s = summarize(list(range(1, 101)))
+    assert (s["p50"], s["p90"], s["p95"], s["p99"]) == (50.0, 90.0, 95.0, 99.0)
+
+
+def test_summary_of_sub_millisecond_latencies():
+    """mean 0.5 ms, median 0.5, MAD 0.25: the CoVs divide by values below 1."""
+    s = summarize([0.25, 0.75])
+    assert s["cov"] == pytest.approx(math.sqrt(0.125) / 0.5, rel=1e-14)
+    assert s["robust_cov"] == pytest.approx(1.4826 * 0.25 / 0.5, rel=1e-14)
+
+
+def test_summary_is_computed_in_float64():
+    """float32 latencies: 2^24 + 1 + 1 is 2^24 in float32 arithmetic, 2^24 + 2 in float64."""
+    x = np.array([2.0**24, 1.0, 1.0], dtype=np.float32)
+    assert summarize(x)["mean"] == (2**24 + 2) / 3
+    assert summarize(x) == summarize(x.astype(np.float64))
+
+
 def test_summary_of_one_and_of_zero_latencies():
     s = summarize([3.0])
     assert s["count"] == 1 and s["std"] == 0.0 and s["cov"] == 0.0 and s["robust_cov"] == 0.0
@@ -206,20 +228,29 @@ def test_validity_thresholds_are_inclusive():
     assert below["invalid_reason"] == f"robust CoV 0.074 > {np.nextafter(cov, 0.0)}"
 
 
+def test_skew_reason_prints_both_percentages():
+    """[1] * 8 + [10, 10]: mean 2.8, p50 1: +180 % against a 60 % limit."""
+    rec = bench.record([1.0] * 8 + [10.0, 10.0], 1, settings(min_iterations=10, max_cov=0.6), 1.0, 0)
+    assert rec["invalid_reason"] == "mean +180% off the median (outlier iterations) > 60%"
+
+
 def test_record_of_zero_latencies_has_no_skew_reason():
     rec = bench.record([0.0] * 4, 2, settings(), 1.0, 0)
     assert rec["valid"] and rec["throughput_fps"] == 0.0 and rec["wall_throughput_fps"] == 8.0
 
 
 def fake_clock(monkeypatch, step_s):
-    """perf_counter advances by ``step_s`` (a binary fraction: sums stay exact) per call of fn."""
-    now = [0.0]
+    """perf_counter starts at 1024 s (as a real one is far from 0) and advances by ``step_s`` (a binary
+    fraction: sums stay exact) per call of fn; a runaway loop fails instead of hanging."""
+    now = [1024.0]
     log = []
 
     def fn():
         import gc
 
         log.append((now[0], gc.isenabled()))
+        if len(log) > 10_000:
+            raise AssertionError("the harness does not stop")
         now[0] += step_s
 
     monkeypatch.setattr(bench.time, "perf_counter", lambda: now[0])
@@ -301,9 +332,14 @@ def test_job_arguments_from_the_snakemake_object():
 
 
 def test_provenance_sources(monkeypatch, tmp_path):
-    cpuinfo = "processor\t: 0\nvendor_id\t: X\nmodel name\t: Test CPU @ 1.00GHz \nmodel name\t: second\n"
-    monkeypatch.setattr(bench, "open", lambda path: io.StringIO(cpuinfo), raising=False)
-    assert bench.cpu_name() == "Test CPU @ 1.00GHz"
+    cpuinfo = "processor\t: 0\nvendor_id\t: X\nmodel name\t: Test CPU: rev 2 @ 1.00GHz \nmodel name\t: second\n"
+
+    def cpuinfo_file(path):
+        assert path == "/proc/cpuinfo"
+        return io.StringIO(cpuinfo)
+
+    monkeypatch.setattr(bench, "open", cpuinfo_file, raising=False)
+    assert bench.cpu_name() == "Test CPU: rev 2 @ 1.00GHz"
 
     def no_file(path):
         raise OSError(path)
@@ -330,6 +366,7 @@ def test_provenance_sources(monkeypatch, tmp_path):
         ["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader", "-i", "1"],
         {"capture_output": True, "text": True, "timeout": 10},
     )
+    assert bench.gpu_name() == "NVIDIA H200 (driver 580.65)" and calls[-1][0][-2:] == ["-i", "0"]
     assert bench.git_commit("/some/dir") == "abc1234"
     assert calls[-1] == (
         ["git", "-C", "/some/dir", "rev-parse", "--short", "HEAD"],
@@ -368,6 +405,10 @@ def test_available_cores_and_config_hash(monkeypatch):
     text = '{"a": [1, 2], "b": "x"}'  # json.dumps with sorted keys
     assert bench.config_hash({"b": "x", "a": [1, 2]}) == hashlib.sha256(text.encode()).hexdigest()[:12]
     assert bench.config_hash({}) == "" and bench.config_hash(None) == ""
+    from pathlib import Path
+
+    # values JSON cannot hold (paths in a Snakemake config) hash as their str()
+    assert bench.config_hash({"p": Path("/x")}) == hashlib.sha256(b'{"p": "/x"}').hexdigest()[:12]
 
 
 def test_provenance_record(monkeypatch):
@@ -388,6 +429,7 @@ def test_provenance_record(monkeypatch):
 
 
 def test_cosine_of_zero_norm_vectors():
+    assert cosine(np.zeros(0), np.zeros(0)) == 1.0  # two empty outputs are identical
     zero = np.zeros(3)
     assert cosine(zero, zero) == 1.0  # both silent: identical
     assert cosine(zero, np.array([0.0, 1.0, 0.0])) == 0.0
@@ -476,12 +518,12 @@ def test_accuracy_worst_sample_is_the_first_of_equal_minima(tmp_path):
 
 def test_accuracy_with_channel_cosine(tmp_path):
     a = [1.0, 0.0, 0.0, 1.0]  # C=2, H=1, W=2: pixels (1,0) and (0,1)
-    b = [1.0, 1.0, 0.0, 0.0]  # pixels (1,0) and (1,0): channel cosines 1 and 0
+    b = [3.0, 1.0, 0.0, 0.0]  # pixels (3,0) and (1,0): channel cosines 1 and 0
     out, ref = accuracy_folders(tmp_path, {"x_0.bin": (a, b), "y_0.bin": (a, a)})
     rec = compare_folders(out, ref, threshold=0.0, channel_shape=(2, 1, 2))
     assert rec["channel_cosine"] == pytest.approx((0.5 + 1.0) / 2, rel=1e-15)
     assert [s["channel_cosine"] for s in rec["per_sample"]] == [pytest.approx(0.5), pytest.approx(1.0)]
-    assert rec["per_sample"][0]["cosine"] == pytest.approx(0.5, rel=1e-15)  # flat: 1 / (sqrt 2 sqrt 2)
+    assert rec["per_sample"][0]["cosine"] == pytest.approx(3 / math.sqrt(20), rel=1e-15)  # flat: 3 / (sqrt 2 sqrt 10)
 
 
 def test_accuracy_bad_folders(tmp_path):
@@ -550,6 +592,29 @@ def test_fid_rejects_shapes_and_accepts_eigenvalues_down_to_the_rounding_floor()
             frechet_distance(*args)
 
 
+def test_psd_check_is_relative_to_the_largest_eigenvalue():
+    """The floor is -1e-6 * the largest |eigenvalue|, for small and large scales alike."""
+    z2 = np.zeros(2)
+    assert frechet_distance(z2, np.diag([4.0, -2e-6]), z2, np.zeros((2, 2))) == pytest.approx(4.0 - 2e-6)
+    with pytest.raises(ValueError, match="sigma1 is not a covariance matrix"):
+        frechet_distance(z2, np.diag([4.0, -5e-6]), z2, np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"sigma2 is not a covariance matrix \(eigenvalue -1e-08, largest 0.001\)"):
+        frechet_distance(z2, np.zeros((2, 2)), z2, np.diag([1e-3, -1e-8]))
+
+
+def test_fid_is_computed_in_float64():
+    """float32 covariances: 1 + 2^-30 + 2^-30 is 1 in float32 arithmetic, 1 + 2^-29 in float64."""
+    s32 = np.diag([1.0, 2.0**-30, 2.0**-30]).astype(np.float32)
+    z3 = np.zeros(3)
+    assert frechet_distance(z3, s32, z3, np.zeros((3, 3))) == 1 + 2.0**-29
+    assert frechet_distance(z3, np.zeros((3, 3)), z3, s32) == 1 + 2.0**-29
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 3)).astype(np.float32)
+    s, t = x @ x.T, (x.T @ x + np.eye(3)).astype(np.float32)
+    mu = rng.normal(size=3).astype(np.float32)
+    assert frechet_distance(mu, s, -mu, t) == frechet_distance(*(a.astype(np.float64) for a in (mu, s, -mu, t)))
+
+
 def test_fid_of_scalars_and_zero_matrices():
     assert frechet_distance(1.0, 4.0, 3.0, 9.0) == pytest.approx(4.0 + (2.0 - 3.0) ** 2)
     z = np.zeros((2, 2))
@@ -564,7 +629,7 @@ def test_fid_of_scalars_and_zero_matrices():
 
 def test_fid_of_huge_values_is_reported_not_infinite():
     big = np.diag([1e308, 1e308])
-    with np.errstate(over="ignore"), pytest.raises(ValueError, match="frechet_distance: the result is not finite"):
+    with np.errstate(over="ignore"), pytest.raises(ValueError, match="^frechet_distance: the result is not finite$"):
         frechet_distance(np.zeros(2), big, np.zeros(2), np.zeros((2, 2)))
 
 
@@ -607,18 +672,28 @@ def test_is_of_one_split_of_soft_rows():
 
 def test_is_rejects_bad_probabilities():
     for bad in (np.ones(4), np.array([[0.5, np.nan]]), np.array([[1.5, -0.5]])):
-        with pytest.raises(ValueError, match="probabilities must be a finite, non-negative N x classes array"):
+        with pytest.raises(ValueError, match="^inception_score: probabilities must be a finite, non-negative N x"):
             inception_score(bad, splits=1)
     with pytest.raises(ValueError, match="inception_score: 3 samples cannot fill 0 splits"):
-        inception_score(np.eye(3), splits=0)
+        inception_score(np.full((3, 5), 0.2), splits=0)
     with pytest.raises(ValueError, match="inception_score: 3 samples cannot fill 4 splits"):
-        inception_score(np.eye(3), splits=4)
+        inception_score(np.full((3, 5), 0.2), splits=4)
     assert inception_score(np.eye(3), splits=3) == (1.0, 0.0)
+
+
+def test_is_default_is_ten_splits_in_float64():
+    assert inception_score(np.eye(10)) == (1.0, 0.0)  # 10 splits of one sample each
+    with pytest.raises(ValueError, match="9 samples cannot fill 10 splits"):
+        inception_score(np.eye(9))
+    p32 = np.array([[0.8, 0.2], [0.3, 0.7], [0.5, 0.5]], dtype=np.float32)
+    assert inception_score(p32, splits=1) == inception_score(p32.astype(np.float64), splits=1)
 
 
 def test_softmax_rows():
     p = softmax([[0.0, math.log(3.0)], [5.0, 5.0]])
     np.testing.assert_allclose(p, [[0.25, 0.75], [0.5, 0.5]], rtol=1e-15)
+    z32 = np.array([[0.1, 0.2, 0.7]], dtype=np.float32)
+    assert softmax(z32).dtype == np.float64 and np.array_equal(softmax(z32), softmax(z32.astype(np.float64)))
 
 
 def test_reference_statistics_fields_and_errors(tmp_path):
@@ -639,6 +714,12 @@ def test_reference_statistics_fields_and_errors(tmp_path):
     np.savez(tmp_path / "none.npz")
     with pytest.raises(InputError, match=r"needs arrays 'mu' and 'sigma' \(found nothing\); FIX"):
         read_stats(tmp_path / "none.npz", 2, "FIX")
+    np.savez(tmp_path / "pickled.npz", mu=np.array([0.0, 1.0], dtype=object), sigma=np.eye(2))
+    with pytest.raises(InputError, match=r"pickled.npz: cannot be read as an .npz \(ValueError\); FIX"):
+        read_stats(tmp_path / "pickled.npz", 2, "FIX")  # object arrays need pickle: refused
+    (tmp_path / "junk.npz").write_text("not a zip")  # numpy takes it for a pickle, refused
+    with pytest.raises(InputError, match=r"junk.npz: cannot be read as an .npz \(ValueError\); FIX"):
+        read_stats(tmp_path / "junk.npz", 2, "FIX")
     np.savez(tmp_path / "mu_only.npz", mu=np.zeros(2))
     with pytest.raises(InputError, match=r"\(found mu\)"):
         read_stats(tmp_path / "mu_only.npz", 2, "FIX")
@@ -676,6 +757,7 @@ def test_reference_image_files_in_natural_order_with_subfolders(tmp_path):
     with pytest.raises(InputError, match=r"ref: 1 images \(.jpg/.png\) found, FID statistics need at least 2; fix"):
         image_files(tmp_path / "ref")
     Image.new("L", (2, 1), 51).save(tmp_path / "ref" / "0002" / "b.jpg")
+    assert len(image_files(tmp_path / "ref")) == 2  # two are enough
     Image.new("RGB", (2, 1)).save(tmp_path / "ref" / "0002" / "a10.png")
     Image.new("RGB", (2, 1)).save(tmp_path / "ref" / "0002" / "a9.png")
     got = [p.relative_to(tmp_path / "ref").as_posix() for p in image_files(tmp_path / "ref")]

@@ -240,7 +240,9 @@ def test_real_weights_are_copied_with_their_checksum(tmp_path, demo_weights):
     assert (tmp_path / "w.pth").read_bytes() == demo_weights["gan"].read_bytes()
 
 
-@pytest.mark.parametrize(("change", "size"), [(lambda b: b[:-4], 396), (lambda b: b + b[:8], 408)])
+@pytest.mark.parametrize(
+    ("change", "size"), [(lambda b: b[:-4], 396), (lambda b: b + b[:8], 408)], ids=["too-short", "too-long"]
+)
 def test_bin_of_wrong_size(tmp_path, demo_weights, change, size):
     """A too-short and a too-long input: one error line, no traceback, nothing written."""
     run_script("preprocess", "--model", "gan", "--samples", 3, "--out", tmp_path / "in")
