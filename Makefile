@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 JOBS ?= 4
 
-.PHONY: run readme test test-cluster lint benchmark gpu clean
+.PHONY: run readme test test-cluster lint benchmark mutation gpu clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,5 +54,10 @@ lint: $(VENV)/.dev
 benchmark: $(VENV)/.runtime
 	$(BIN)/python scripts/benchmark_harness.py
 
+# mutation score of the fast tests over the numeric and I/O modules (mutmut, one worker; not part of
+# `make test`); prints killed / survived / total and every mutant not killed; see docs/mutation.md
+mutation: $(VENV)/.dev
+	$(BIN)/python tools/mutation.py
+
 clean:
-	rm -rf results resources .snakemake
+	rm -rf results resources .snakemake .mutation

@@ -15,6 +15,7 @@ from ganinfer.backends import backend_of, ort_providers
 from ganinfer.backends.onnxruntime import OrtSession
 from ganinfer.errors import InputError
 from ganinfer.onnxgraph import export_onnx, simplify_onnx
+from ganinfer.stats import summarize
 
 HAS_CUDA = "CUDAExecutionProvider" in ort.get_available_providers()
 HAS_TRT = "TensorrtExecutionProvider" in ort.get_available_providers()
@@ -119,7 +120,11 @@ def test_gpu_perf_record_has_device_and_end_to_end_figures(gan_bs2, tmp_path, ch
     )
     rec = json.loads(out.read_text())
     assert rec["timing"] == "device-only" and rec["providers"][0].startswith(("CUDA", "Tensorrt"))
-    assert rec["throughput_e2e_fps"] > 0 and rec["throughput_fps"] > 0
+    # device-only and end-to-end figures, each from its own latencies (both runs of the same harness)
+    assert rec["latency_ms"] == summarize(rec["latencies_ms"]) and rec["batch_size"] == 2
+    assert rec["throughput_fps"] == 1000 * 2 / rec["latency_ms"]["mean"]
+    assert rec["throughput_e2e_fps"] == 1000 * 2 / rec["e2e_latency_ms"]["mean"]
+    assert rec["settings"]["min_seconds"] == 0.2 and rec["duration_s"] >= 0.2
     assert rec["provenance"]["device"]  # the GPU's name from nvidia-smi
 
 

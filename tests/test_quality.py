@@ -8,9 +8,18 @@ import torch
 from conftest import error_lines, run_script
 
 from ganinfer import inception as inc
+from ganinfer import registry
 from ganinfer.errors import InputError
-from ganinfer.fileio import write_bin
-from ganinfer.quality import frechet_distance, gaussian_stats, inception_score, read_stats, softmax, write_stats
+from ganinfer.fileio import read_bin, write_bin
+from ganinfer.quality import (
+    frechet_distance,
+    gaussian_stats,
+    inception_score,
+    read_stats,
+    softmax,
+    unit_image,
+    write_stats,
+)
 
 # ---- Fréchet distance ----------------------------------------------------------------
 
@@ -300,23 +309,34 @@ def test_quality_without_inception_weights_says_not_configured(tmp_path):
     assert rec["images"] == 3
 
 
-def test_biggan_is_and_fid_by_hand(tmp_path, weights_files):
-    outputs = fake_outputs(tmp_path / "out", 7, (3, 128, 128))
+def test_biggan_is_and_fid_by_hand(tmp_path, weights_files, nets):
+    """Seven copies of one output: every p(y|x) is p(y), so IS = exp(0) = 1 in each split (std 0), and the
+    covariance is 0, so FID = |f - mu_ref|^2 + Tr(S_ref) with f the image's pool3 feature."""
+    (tmp_path / "out").mkdir()
+    image = np.tanh(np.random.default_rng(0).normal(size=(3, 128, 128)))
+    for i in range(7):
+        write_bin(image, tmp_path / "out" / f"input_{i:05d}_0.bin")
+    outputs = tmp_path / "out"
     rng = np.random.default_rng(0)
     feats = rng.normal(size=(20, 2048))
-    write_stats(tmp_path / "ref.npz", *gaussian_stats(feats), 20, "random")
+    mu_ref, sigma_ref = gaussian_stats(feats)
+    write_stats(tmp_path / "ref.npz", mu_ref, sigma_ref, 20, "random")
     args = ["--model", "biggan", "--source", "cpu", "--bs", 4, "--outputs", outputs, "--splits", 3, "--batch", 4]
     args += ["--inception", weights_files["torchvision"], "--reference", tmp_path / "ref.npz"]
     run_script("quality", *args, "--out", tmp_path / "q.json")
     rec = json.loads((tmp_path / "q.json").read_text())
     assert rec["is_status"] == rec["fid_status"] == "ok" and rec["is_splits"] == 3
-    assert 1.0 <= rec["is_mean"] < 1000 and rec["is_std"] >= 0 and rec["fid"] > 0
+    assert rec["is_mean"] == pytest.approx(1.0, abs=1e-9) and rec["is_std"] == pytest.approx(0.0, abs=1e-9)
+    pool, _ = inc.extract(nets["torchvision"], [[unit_image(image.astype(np.float32), "tanh", "minmax")]])
+    expected = float(np.sum((pool[0] - mu_ref) ** 2) + np.trace(sigma_ref))
+    assert rec["fid"] == pytest.approx(expected, rel=1e-5)
+    assert rec["images"] == 7 and rec["outputs"] == str(outputs) and rec["source"] == "cpu"
     assert rec["inception"]["variant"] == "torchvision" and len(rec["inception"]["sha256"]) == 64
     assert rec["reference"]["count"] == 20 and rec["batch_size"] == 4
     assert any("N=7 <= 2048" in n for n in rec["notes"]) and any("reference N=20" in n for n in rec["notes"])
 
 
-def test_dgnet_fid_against_statistics_of_an_image_folder(tmp_path, weights_files):
+def test_dgnet_fid_against_statistics_of_an_image_folder(tmp_path, weights_files, nets):
     from PIL import Image
 
     rng = np.random.default_rng(1)
@@ -336,7 +356,14 @@ def test_dgnet_fid_against_statistics_of_an_image_folder(tmp_path, weights_files
     args = ["--model", "dgnet", "--source", "pth", "--outputs", outputs, "--out", tmp_path / "q.json"]
     run_script("quality", *args, "--inception", weights_files["fid"], "--reference", stats)
     rec = json.loads((tmp_path / "q.json").read_text())
-    assert rec["is_status"] == "not measured" and rec["fid_status"] == "ok" and rec["fid"] > 0
+    assert rec["is_status"] == "not measured" and rec["fid_status"] == "ok"
+    assert rec["is_mean"] is None and rec["images"] == 2
+    # the FID of the two outputs' pool3 features against the folder's statistics, recomputed here
+    spec, q = registry.get("dgnet"), registry.quality("dgnet")
+    files = sorted(outputs.iterdir())
+    images = [unit_image(read_bin(f, spec.output.shape), q.images, spec.postprocess) for f in files]
+    pool, _ = inc.extract(nets["fid"], [images])
+    assert rec["fid"] == pytest.approx(frechet_distance(*gaussian_stats(pool), mu, sigma), rel=1e-5)
     assert rec["inception"]["variant"] == "fid" and rec["reference"]["source"] == str(tmp_path / "market")
 
 

@@ -4,11 +4,13 @@ import hashlib
 import json
 
 import numpy as np
+import pytest
 import torch
 from conftest import error_lines, run_script
 
 from ganinfer import registry
 from ganinfer.fileio import read_bin
+from ganinfer.stats import summarize
 
 
 def test_stages_by_hand_for_dcgan(tmp_path, demo_weights):
@@ -93,12 +95,40 @@ def test_stages_by_hand_for_dcgan(tmp_path, demo_weights):
     }
     assert sorted(summary["filesinfo"], key=int) == [str(i) for i in range(5)]
     rec = json.loads((tmp_path / "acc.json").read_text())
+    assert (rec["model"], rec["chip"], rec["batch_size"], rec["threshold"]) == ("dcgan", "cpu", 2, 0.99)
     assert rec["samples"] == 5 and rec["min_cosine"] >= 0.9999 and rec["passed"]
-    assert "PASS" in acc.stdout
-    assert sorted(p.name for p in (tmp_path / "png").iterdir())[0] == "noise_0000_0.png"
+    assert [s["name"] for s in rec["per_sample"]] == outs
+    assert rec["acc_percent"] == 100 * (rec["mean_cosine"] + 1) / 2
+    assert acc.stdout.strip() == (
+        f"dcgan cpu bs2: mean cos {rec['mean_cosine']:.6f}, min cos {rec['min_cosine']:.6f}, "
+        f"mean |diff| {rec['mean_abs_diff']:.3e}, acc {rec['acc_percent']:.2f}% -> PASS (>= 0.99)"
+    )
+    assert sorted(p.name for p in (tmp_path / "png").iterdir()) == [n.replace(".bin", ".png") for n in outs]
+    # the perf record against the harness's own inputs and its raw latencies
     p = json.loads((tmp_path / "perf.json").read_text())
-    assert p["latency_ms"]["count"] >= 3 and p["throughput_fps"] > 0 and "img/s" in perf.stdout
-    assert p["throughput_fps"] == 1000 * 2 / p["latency_ms"]["mean"]
+    assert (p["model"], p["chip"], p["backend"], p["batch_size"], p["threads"]) == ("dcgan", "cpu", "onnxruntime", 2, 1)
+    assert p["settings"] == {
+        "warmup": 1,
+        "warmup_seconds": 0.5,
+        "min_iterations": 3,
+        "min_seconds": 0.05,
+        "max_seconds": 60.0,
+        "max_cov": 0.1,
+    }
+    lat = p["latency_ms"]
+    assert lat == summarize(p["latencies_ms"]) and lat["count"] == len(p["latencies_ms"]) >= 3
+    assert 0.05 <= p["duration_s"] <= 60.0 + lat["max"] / 1000 and p["warmup_runs"] >= 1
+    assert sum(p["latencies_ms"]) / 1000 <= p["duration_s"]  # the loop's time includes every timed call
+    assert p["throughput_fps"] == 1000 * 2 / lat["mean"]
+    assert p["wall_throughput_fps"] == 2 * lat["count"] / p["duration_s"]
+    assert p["valid"] == (p["invalid_reason"] == "") and p["timing"] == "end-to-end"
+    assert p["provenance"]["config_hash"] == "" and p["provenance"]["packages"]["onnxruntime"]
+    assert p["runtime_version"] == f"onnxruntime {p['provenance']['packages']['onnxruntime']}"
+    verdict = "VALID" if p["valid"] else "INVALID: " + p["invalid_reason"]
+    assert perf.stdout.strip() == (
+        f"dcgan cpu bs2: {p['throughput_fps']:.1f} img/s, mean {lat['mean']:.4f} ms, p99 {lat['p99']:.4f} ms, "
+        f"CoV {lat['cov']:.3f}, {lat['count']} it in {p['duration_s']:.2f} s, {verdict}"
+    )
 
 
 def test_reference_equals_pytorch_per_sample(tmp_path, demo_weights):
@@ -215,10 +245,14 @@ def test_real_weights_are_copied_with_their_checksum(tmp_path, demo_weights):
     assert (tmp_path / "w.pth").read_bytes() == demo_weights["gan"].read_bytes()
 
 
-def test_bin_of_wrong_size(tmp_path, demo_weights):
+@pytest.mark.parametrize(
+    ("change", "size"), [(lambda b: b[:-4], 396), (lambda b: b + b[:8], 408)], ids=["too-short", "too-long"]
+)
+def test_bin_of_wrong_size(tmp_path, demo_weights, change, size):
+    """A too-short and a too-long input: one error line, no traceback, nothing written."""
     run_script("preprocess", "--model", "gan", "--samples", 3, "--out", tmp_path / "in")
     bad = tmp_path / "in" / "Z" / "1.bin"
-    bad.write_bytes(bad.read_bytes()[:-4])
+    bad.write_bytes(change(bad.read_bytes()))
     run_script("export", "--model", "gan", "--weights", demo_weights["gan"], "--out", tmp_path / "gan.onnx")
     out = tmp_path / "out"
     proc = run_script(
@@ -239,8 +273,9 @@ def test_bin_of_wrong_size(tmp_path, demo_weights):
     )
     assert proc.returncode == 1
     assert error_lines(proc) == [
-        f"error: {bad}: 396 bytes, expected 400 (float32 100); delete the file and re-run preprocess"
+        f"error: {bad}: {size} bytes, expected 400 (float32 100); delete the file and re-run preprocess"
     ]
+    assert "Traceback" not in proc.stderr
     assert not out.exists() and not (tmp_path / "s.json").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left behind
 

@@ -14,6 +14,7 @@ from PIL import Image
 
 from ganinfer import inception
 from ganinfer.quality import write_stats
+from ganinfer.stats import ais_timing, summarize
 
 TINY = """
 models: [dcgan, gan]
@@ -60,7 +61,9 @@ def test_outputs_in_ais_bench_layout(workdir):
     assert {p.stat().st_size for p in out.glob("*.bin")} == {32 * 32 * 4}
     summary = json.loads((wd / "results/dcgan/outputs/cpu/bs3_summary.json").read_text())
     assert summary["NPU_compute_time"]["count"] == 3  # 7 samples in batches of 3
-    assert summary["throughput"] > 0
+    assert summary["NPU_compute_time"] == ais_timing(summary["npu_compute_time_list"])
+    assert summary["throughput"] == 1000 * 3 / summary["NPU_compute_time"]["mean"]
+    assert (summary["batch_size"], summary["samples"], summary["output_shape"]) == (3, 7, [1, 32, 32])
     assert (wd / "results/dcgan/onnx/dcgan_bs3.onnx").is_file()
     assert not (wd / "results/gan/onnx/gan_bs1.onnx").exists()  # per-model batch sizes
 
@@ -76,8 +79,21 @@ def test_perf_table(workdir):
     for r in rows:
         assert r["weights"] == "demo" and r["backend"] == "onnxruntime"
         fps, mean = float(r["throughput_fps"]), float(r["latency_mean_ms"])
-        assert fps > 0 and mean > 0
         assert fps == pytest.approx(1000 * int(r["batch_size"]) / mean, rel=1e-3)
+        # the row is its perf record, and the record's statistics are those of its own raw latencies
+        rec = json.loads((wd / f"results/{r['model']}/perf/cpu/bs{r['batch_size']}.json").read_text())
+        lat = rec["latency_ms"]
+        assert lat == summarize(rec["latencies_ms"]) and rec["batch_size"] == int(r["batch_size"])
+        assert rec["settings"] == {
+            "warmup": 1,
+            "warmup_seconds": 0.5,
+            "min_iterations": 3,
+            "min_seconds": 0.05,
+            "max_seconds": 5.0,
+            "max_cov": 10.0,
+        }
+        assert r["throughput_fps"] == f"{rec['throughput_fps']:.1f}" and r["latency_mean_ms"] == f"{lat['mean']:.4f}"
+        assert r["latency_p99_ms"] == f"{lat['p99']:.4f}" and int(r["iterations"]) == lat["count"]
         assert float(r["latency_p50_ms"]) <= float(r["latency_p99_ms"])
         assert int(r["iterations"]) >= 3 and float(r["duration_s"]) >= 0.05
         assert r["valid"] == "VALID"

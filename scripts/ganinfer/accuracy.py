@@ -16,12 +16,17 @@ from ganinfer.fileio import natural_key, read_bin
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine of the flattened arrays in float64; 1 when both are all zero, 0 when one is.
+
+    Each vector is first divided by its largest magnitude, so squares of tiny (or huge) entries
+    neither underflow to a zero norm nor overflow."""
     a = a.ravel().astype(np.float64)
     b = b.ravel().astype(np.float64)
-    na, nb = np.linalg.norm(a), np.linalg.norm(b)
-    if na == 0.0 or nb == 0.0:
-        return 1.0 if na == nb else 0.0
-    return float(a @ b / (na * nb))
+    sa, sb = np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0)
+    if sa == 0.0 or sb == 0.0:
+        return 1.0 if sa == sb else 0.0
+    a, b = a / sa, b / sb
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
 def channel_cosine(a: np.ndarray, b: np.ndarray, shape: tuple[int, ...]) -> float:

@@ -54,7 +54,7 @@ def gaussian_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     f = np.asarray(features, dtype=np.float64)
     if f.ndim != 2 or f.shape[0] < 2:
         raise ValueError(f"gaussian_stats: need an N x D array with N >= 2, got shape {f.shape}")
-    return f.mean(axis=0), np.cov(f, rowvar=False)
+    return f.mean(axis=0), np.atleast_2d(np.cov(f, rowvar=False))  # np.cov gives a 0-d array for D = 1
 
 
 def _psd_sqrt(s: np.ndarray, name: str) -> np.ndarray:

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import numpy as np
 
 
 def percentile(values, p: float) -> float:
-    """Nearest-rank percentile (MLPerf and onnxruntime_perf_test index the sorted list)."""
-    return float(np.percentile(np.asarray(values, dtype=np.float64), p, method="inverted_cdf"))
+    """Nearest-rank percentile: the ``ceil(p n / 100)``-th smallest of n values (at least the first), as
+    MLPerf and onnxruntime_perf_test index the sorted list.
+
+    The rank is computed exactly (``p`` as the decimal it prints as): numpy's ``inverted_cdf`` rounds
+    ``p / 100 * n`` in floating point and takes the next value when that lands just above an integer
+    (p7 of 100 values: 0.07 * 100 = 7.000000000000001, the 8th value)."""
+    x = np.sort(np.asarray(values, dtype=np.float64).ravel())
+    if x.size == 0 or not 0 <= p <= 100:
+        raise ValueError(f"percentile: need at least one value and 0 <= p <= 100, got {x.size} values, p={p}")
+    rank = max(math.ceil(Fraction(repr(float(p))) * x.size / 100), 1)
+    return float(x[rank - 1])
 
 
 def summarize(latencies_ms) -> dict:
