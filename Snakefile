@@ -21,6 +21,7 @@ include: "rules/roofline.smk"
 include: "rules/reference.smk"
 include: "rules/evaluate.smk"
 include: "rules/tables.smk"
+include: "rules/plots.smk"
 
 
 rule all:

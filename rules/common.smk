@@ -19,6 +19,7 @@ from ganinfer.backends import (  # noqa: E402
 from ganinfer.backends import ascend as ascend_cmd  # noqa: E402
 from ganinfer import config as config_checks  # noqa: E402
 from ganinfer.errors import InputError  # noqa: E402
+from ganinfer.plots import plot_paths  # noqa: E402  (no matplotlib at parse time)
 from ganinfer.tracking import track  # noqa: E402
 
 SCHEMA = os.path.join(workflow.basedir, "config", "schema.yaml")
@@ -459,6 +460,41 @@ def run_after(own):
         return order[i - 1 : i] if i else untimed_files()
 
     return previous
+
+
+# ---- plots (downstream of the perf records, like the tables) ---------------------
+
+PLOT_CAPTIONS = {
+    "throughput": ("../report/plot_throughput.rst", "Throughput", "model"),
+    "roofline": ("../report/plot_roofline.rst", "Roofline", "chip"),
+    "latency": ("../report/plot_latency.rst", "Latency", ("model", "chip")),
+}
+
+
+def peak_chips():
+    """Chips with a measured GEMM peak (the roofline view), as gemm_peak_files."""
+    return [c for c in config["chips"] if re.fullmatch(ort_chip_regex(), c)]
+
+
+def plots():
+    return plot_paths("results/plots", config["models"], config["chips"], peak_chips())
+
+
+def plot_files(wildcards=None):
+    return [path for kind in plots().values() for _, path in kind]
+
+
+def plot_outputs(kind):
+    """The plots of one kind, each flagged for the report with its own labels."""
+    caption, subcategory, names = PLOT_CAPTIONS[kind]
+    names = names if isinstance(names, tuple) else (names,)
+    outputs = []
+    for key, path in plots()[kind]:
+        keys = key if isinstance(key, tuple) else (key,)
+        labels = dict(zip(names, keys))
+        flags = dict(caption=caption, category="Plots", subcategory=subcategory)
+        outputs.append(report(path, labels=labels, **flags))
+    return outputs
 
 
 # ---- quality (IS / FID) ----------------------------------------------------------

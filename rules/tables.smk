@@ -52,6 +52,9 @@ rule readme:
         images="results/tables/images.md",
         images_tsv="results/tables/images.tsv",
         grids=grid_files(),
+        plots_md="results/plots/plots.md",
+        plots_tsv="results/plots/plots.tsv",
+        plots=plot_files(),
     output:
         "results/tables/readme.done",
     log:

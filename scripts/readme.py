@@ -1,7 +1,9 @@
-"""Stage `readme`: copy the README's image grids into docs/images/ and rewrite the
-generated README sections (perf, accuracy, quality, images) from results/tables/*.md.
+"""Stage `readme`: copy the README's image grids and plots into docs/images/ and rewrite the
+generated README sections (perf, accuracy, quality, images) from results/tables/*.md and
+(plots) from results/plots/plots.md.
 
-By hand:  python scripts/readme.py --tables results/tables --readme README.md --stamp results/tables/readme.done
+By hand:  python scripts/readme.py --tables results/tables [--plots results/plots] --readme README.md \
+              --stamp results/tables/readme.done
 """
 
 import argparse
@@ -15,13 +17,17 @@ from ganinfer.readme import update_readme
 SECTIONS = ("perf", "accuracy", "quality", "images")
 
 
-def run(tables, readme, stamp):
+def run(tables, readme, stamp, plots=None):
     tables, root = Path(tables), Path(readme).parent
-    for line in (tables / "images.tsv").read_text().splitlines():
+    copies = [tables / "images.tsv", *([Path(plots) / "plots.tsv"] if plots else [])]
+    for line in (ln for tsv in copies for ln in tsv.read_text().splitlines()):
         source, target = line.split("\t")
         with atomic_path(root / target) as tmp:
             shutil.copyfile(source, tmp)
-    changed = update_readme(readme, {name: (tables / f"{name}.md").read_text() for name in SECTIONS})
+    sections = {name: (tables / f"{name}.md").read_text() for name in SECTIONS}
+    if plots:
+        sections["plots"] = (Path(plots) / "plots.md").read_text()
+    changed = update_readme(readme, sections)
     with atomic_path(Path(stamp)) as tmp:
         tmp.write_text(f"{readme} {'updated' if changed else 'unchanged'}\n")
     print(f"{readme}: {'updated' if changed else 'already up to date'}")
@@ -30,13 +36,19 @@ def run(tables, readme, stamp):
 def parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--tables", required=True)
+    p.add_argument("--plots", help="results/plots: also copy the plots and rewrite the plots section")
     p.add_argument("--readme", default="README.md")
     p.add_argument("--stamp", required=True)
     return cli.add_log(p)
 
 
 def from_snakemake(smk):
-    return dict(tables=str(Path(smk.input.perf).parent), readme=smk.params.readme, stamp=smk.output[0])
+    return dict(
+        tables=str(Path(smk.input.perf).parent),
+        readme=smk.params.readme,
+        stamp=smk.output[0],
+        plots=str(Path(smk.input.plots_md).parent),
+    )
 
 
 if __name__ == "__main__":

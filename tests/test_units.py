@@ -193,6 +193,24 @@ def test_harness_flags_runs_carried_by_outliers(monkeypatch):
     assert rec["invalid_reason"] == "mean +99% off the median (outlier iterations) > 10%"
 
 
+@pytest.mark.parametrize("count", [10, bench.MAX_STORED_LATENCIES, bench.MAX_STORED_LATENCIES + 1, 50_000])
+def test_perf_record_keeps_latencies_compactly(count):
+    """Up to 10,000 iterations every latency (ns-rounded, in order), past that 1001 quantiles."""
+    lat = list(np.random.default_rng(1).uniform(0.05, 0.2, count))
+    rec = bench.record(lat, 1, bench.BenchSettings(), elapsed=1.0, warmup_runs=1)
+    if count <= bench.MAX_STORED_LATENCIES:
+        assert "latency_quantiles_ms" not in rec
+        assert rec["latencies_ms"] == pytest.approx(lat, abs=1e-6)
+    else:
+        q = rec["latency_quantiles_ms"]
+        assert "latencies_ms" not in rec and len(q) == 1001
+        lat_ms = rec["latency_ms"]
+        assert q[0] == pytest.approx(min(lat), abs=1e-6) and q[-1] == pytest.approx(max(lat), abs=1e-6)
+        assert q[500] == pytest.approx(lat_ms["p50"], abs=1e-6) and q[990] == pytest.approx(lat_ms["p99"], abs=1e-6)
+    assert rec["latency_ms"]["count"] == count
+    assert bench.latency_sample(rec) == rec.get("latencies_ms", rec.get("latency_quantiles_ms"))
+
+
 def test_provenance_names_config_and_packages():
     a = bench.provenance(".", {"seed": 0, "models": ["dcgan"]}, {"onnxruntime": "1.0"})
     b = bench.provenance(".", {"models": ["dcgan"], "seed": 0}, {"onnxruntime": "1.0"})

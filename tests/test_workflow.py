@@ -147,7 +147,7 @@ def test_timed_jobs_run_last_with_nothing_ready(workdir):
     events = scheduler_events(proc.stdout + proc.stderr)
     starts = [rule for kind, _, rule in events if kind == "start"]
     first = next(i for i, rule in enumerate(starts) if rule in TIMED)
-    assert starts[first:] == ["gemm_peak", *["perf_onnxruntime"] * 3, "tables", "readme", "all"]
+    assert starts[first:] == ["gemm_peak", *["perf_onnxruntime"] * 3, "tables", "plots", "readme", "all"]
     running, selections = None, 0
     for kind, jobid, rule in events:
         if kind == "start" and rule in TIMED:
@@ -214,18 +214,47 @@ def test_images_and_readme(workdir):
     assert (wd / "docs/images/dcgan_cpu.png").is_file()
 
 
+PLOTS = [
+    "throughput_dcgan.png",
+    "throughput_gan.png",
+    "roofline_cpu.png",
+    "latency_dcgan_cpu.png",
+    "latency_gan_cpu.png",
+]
+
+
+def test_plots_and_their_readme_section(workdir):
+    """One throughput and one latency plot per model, the roofline view of cpu: PNGs 800 px wide,
+    copied into docs/images/ and shown in the README's plots section; the perf records keep every
+    latency (a few iterations here)."""
+    wd, _ = workdir
+    plots = wd / "results/plots"
+    assert sorted(p.name for p in plots.glob("*.png")) == sorted(PLOTS)
+    readme = (wd / "README.md").read_text()
+    section = readme.split("<!-- BEGIN GENERATED: plots -->")[1].split("<!-- END GENERATED: plots -->")[0]
+    for name in PLOTS:
+        with Image.open(plots / name) as im:
+            assert im.format == "PNG" and im.size[0] == 800
+        assert f"(docs/images/{name})" in section
+        assert (wd / "docs/images" / name).read_bytes() == (plots / name).read_bytes()
+    assert "demo weights" in section and section.index("roofline_cpu") < section.index("throughput_dcgan")
+    rec = json.loads((wd / "results/gan/perf/cpu/bs2.json").read_text())
+    assert len(rec["latencies_ms"]) == rec["latency_ms"]["count"] and "latency_quantiles_ms" not in rec
+
+
 def test_second_run_is_a_no_op(workdir):
     wd, _ = workdir
     proc = snakemake("all", "-j2", "--configfile", "tiny.yaml", cwd=wd)
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
-def test_report_has_the_tables_and_image_grids(workdir):
+def test_report_has_the_tables_image_grids_and_plots(workdir):
     wd, _ = workdir
     snakemake("all", "--configfile", "tiny.yaml", "--report", "report.zip", cwd=wd)
     with zipfile.ZipFile(wd / "report.zip") as z:
-        data = {Path(n).name: z.read(n) for n in z.namelist() if "/data/raw/" in n and Path(n).name[:2] != "bs"}
+        data = {Path(n).name: z.read(n) for n in z.namelist() if "/data/raw/" in n and n.endswith(".csv")}
         grids = sorted(z.read(n) for n in z.namelist() if n.endswith("_grid.png"))
+        plots = {Path(n).name: z.read(n) for n in z.namelist() if Path(n).name in PLOTS}
         html = z.read("report/report.html").decode()
     assert data == {
         name: (wd / "results/tables" / name).read_bytes() for name in ("perf.csv", "accuracy.csv", "quality.csv")
@@ -233,6 +262,8 @@ def test_report_has_the_tables_and_image_grids(workdir):
     expected = ["dcgan/images/cpu/bs1", "dcgan/images/cpu/bs3", "gan/images/cpu/bs2"]
     assert grids == sorted((wd / "results" / f"{g}_grid.png").read_bytes() for g in expected)
     assert "First output images of gan on cpu at batch" in html and "Models: dcgan, gan" in html
+    assert plots == {name: (wd / "results/plots" / name).read_bytes() for name in PLOTS}
+    assert "Plots" in html and "The roofline view of one chip" in html
 
 
 HINT = "your config (config/config.yaml, --configfile or --config)"

@@ -9,6 +9,15 @@ A run is VALID when it met both minimums, its robust CoV (1.4826 * MAD / median)
 most ``max_cov`` (the iterations are stable) and its mean is within ``max_cov`` of its
 median (the throughput, 1000 * bs / mean, is not carried by a few preempted
 iterations). Otherwise the record says INVALID and why.
+
+The record keeps the per-iteration latencies for the plots: every one, in order, as
+``latencies_ms`` (rounded to the nanosecond) when there are at most ``MAX_STORED_LATENCIES``;
+a longer run (a sub-millisecond model at a large ``min_seconds``) keeps instead
+``latency_quantiles_ms``, the ``QUANTILES`` quantiles at 0, 0.1 %, ..., 100 % (each an observed
+latency, so [0] is the minimum, [500] p50, [990] p99, [1000] the maximum). A record so holds
+at most about 140 KB of JSON (10,000 latencies), about 15 KB past that whatever the iteration
+count (every latency of 62,500 iterations would be 1.5 MB). The statistics are always computed
+from every iteration.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from ganinfer.stats import summarize, throughput
+from ganinfer.stats import latency_quantiles, summarize, throughput
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,24 @@ def measure(fn: Callable[[], object], bs: int, settings: BenchSettings) -> dict:
     return {**record(latencies, bs, settings, elapsed, warmup_runs=done), "wall_clock": [started_at, time.time()]}
 
 
+# Per-iteration latencies a perf record keeps in full; above that, QUANTILES quantiles.
+MAX_STORED_LATENCIES = 10_000
+QUANTILES = 1001
+
+
+def stored_latencies(latencies: list[float]) -> dict:
+    """The record's latency field: ``latencies_ms`` (all, in ns-rounded ms) or ``latency_quantiles_ms``."""
+    if len(latencies) <= MAX_STORED_LATENCIES:
+        return {"latencies_ms": [round(x, 6) for x in latencies]}
+    return {"latency_quantiles_ms": [round(x, 6) for x in latency_quantiles(latencies, QUANTILES)]}
+
+
+def latency_sample(rec: dict) -> list[float]:
+    """Equally weighted latencies (ms) of a perf record: every iteration, or its stored quantiles
+    (records written before the quantiles existed hold every iteration too)."""
+    return list(rec.get("latencies_ms") or rec.get("latency_quantiles_ms") or [])
+
+
 # A run that times itself (ais_bench --loop) gets its iteration count from a probe's mean; the timed
 # run aims this much past min_seconds, so a probe that over-estimates the mean by up to 10 % (warm-up
 # effects, jitter) still reaches min_seconds rather than landing just short of it.
@@ -148,7 +175,7 @@ def record(latencies: list[float], bs: int, settings: BenchSettings, elapsed: fl
         "invalid_reason": "; ".join(reasons),
         "settings": asdict(settings),
         "warmup_runs": warmup_runs,
-        "latencies_ms": latencies,
+        **stored_latencies(latencies),
     }
 
 

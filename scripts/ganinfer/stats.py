@@ -22,6 +22,12 @@ def percentile(values, p: float) -> float:
     return float(x[rank - 1])
 
 
+def latency_quantiles(values, count: int) -> list[float]:
+    """``count`` nearest-rank quantiles at evenly spaced probabilities 0 .. 1 (each an observed value)."""
+    q = np.linspace(0.0, 1.0, count)
+    return [float(v) for v in np.quantile(np.asarray(values, dtype=np.float64), q, method="inverted_cdf")]
+
+
 def summarize(latencies_ms) -> dict:
     """mean, p50, p90, p95, p99, std, CoV, min, max and count of per-iteration latencies.
 

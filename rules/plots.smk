@@ -1,0 +1,27 @@
+# Performance plots from perf.csv and the perf records: after the tables, before the readme.
+
+
+localrules:
+    plots,
+
+
+rule plots:
+    input:
+        perf="results/tables/perf.csv",
+        records=perf_files(),
+    output:
+        throughput=plot_outputs("throughput"),
+        roofline=plot_outputs("roofline"),
+        latency=plot_outputs("latency"),
+        md="results/plots/plots.md",
+        tsv="results/plots/plots.tsv",
+    log:
+        "results/logs/plots.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        models=config["models"],
+        chips=config["chips"],
+        peak_chips=peak_chips(),
+    script:
+        "../scripts/plots.py"
