@@ -50,9 +50,11 @@ lint: $(VENV)/.dev
 	$(BIN)/snakefmt --check .
 	$(BIN)/snakemake --lint
 
-# the harness's own benchmark (overhead, ONNX Runtime vs PyTorch eager, % of GEMM peak); prints figures
+# the harness's own benchmark (overhead, ONNX Runtime vs PyTorch eager, % of GEMM peak), then openvino
+# vs cpu side by side (ABBA pairs); prints figures
 benchmark: $(VENV)/.runtime
 	$(BIN)/python scripts/benchmark_harness.py
+	$(BIN)/python scripts/benchmark_openvino.py
 
 # mutation score of the fast tests over the numeric and I/O modules (mutmut, one worker; not part of
 # `make test`); prints killed / survived / total and every mutant not killed; see docs/mutation.md

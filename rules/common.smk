@@ -11,9 +11,10 @@ sys.path.insert(0, os.path.join(workflow.basedir, "scripts"))
 from ganinfer import registry  # noqa: E402  (after the path insert)
 from ganinfer.backends import (  # noqa: E402
     ASCEND_PATTERN,
-    GPU_CHIPS,
+    SESSION_CHIPS,
     check_chip,
     chip_pattern,
+    env_file,
     is_gpu,
 )
 from ganinfer.backends import ascend as ascend_cmd  # noqa: E402
@@ -155,12 +156,15 @@ NEVER = "(?!x)x"
 
 
 GPU = config["gpu"]
-ORT_CHIPS = "|".join(["cpu", *GPU_CHIPS])
+OPENVINO = config["openvino"]
+ORT_CHIPS = "|".join(SESSION_CHIPS)
 
 
 def ort_chip_regex():
-    """Chips the ONNX Runtime rules serve: cpu, cuda, tensorrt, and Ascend chips with
-    ascend.runtime ort-cann."""
+    """Chips the in-process session rules (infer_onnxruntime, perf_onnxruntime, gemm_peak)
+    serve, each through the session the backend registry gives it: cpu, cuda, tensorrt
+    (ONNX Runtime), openvino (OpenVINO), and Ascend chips with ascend.runtime ort-cann.
+    """
     return (
         f"{ORT_CHIPS}|{ASCEND_PATTERN}"
         if ASCEND["runtime"] == "ort-cann"
@@ -174,10 +178,12 @@ def ais_chip_regex():
 
 
 def provider_options(wildcards):
-    """Options of the chip's ONNX Runtime provider: CANN EP (Ascend chips), CUDA EP,
-    TensorRT EP (fp16, engine and timing caches under results/trt_cache/); none for cpu.
+    """Options of the chip's session: CANN EP (Ascend chips), CUDA EP, TensorRT EP (fp16,
+    engine and timing caches under results/trt_cache/), OpenVINO (precision); none for cpu.
     """
     chip = wildcards.chip
+    if chip == "openvino":
+        return {"precision": OPENVINO["precision"]}
     if re.fullmatch(ASCEND_PATTERN, chip):
         return {
             "device_id": ASCEND["device"],
@@ -203,9 +209,9 @@ def gpu_count(wildcards):
 
 
 def ort_env(wildcards):
-    """GPU chips run in the onnxruntime-gpu environment, the others in the CPU one."""
-    gpu = is_gpu(wildcards.chip)
-    return "../envs/onnxruntime-gpu.yaml" if gpu else "../envs/onnxruntime.yaml"
+    """The chip's session environment: onnxruntime-gpu for GPU chips, openvino for openvino,
+    the CPU onnxruntime one for the others."""
+    return f"../envs/{env_file(wildcards.chip)}"
 
 
 def npu_count(wildcards):
@@ -412,7 +418,8 @@ def macs_files(wildcards=None):
 
 
 def gemm_peak_files(wildcards=None):
-    """The GEMM peak is measured on the chips ONNX Runtime serves (none on ais_bench chips)."""
+    """The GEMM peak is measured on the in-process chips (ONNX Runtime, OpenVINO; none on
+    ais_bench chips)."""
     return [
         f"results/roofline/gemm_{c}.json"
         for c in config["chips"]

@@ -1,6 +1,8 @@
 # Accuracy run (every sample, outputs kept) and performance run (timed, nothing kept)
-# are separate jobs. The ONNX Runtime rules serve cpu (and Ascend chips with
-# ascend.runtime ort-cann); the ais_bench rules serve Ascend chips on their .om.
+# are separate jobs. The in-process session rules (named onnxruntime) serve cpu, cuda,
+# tensorrt and openvino, each through the session the backend registry gives its chip
+# (ONNX Runtime, or OpenVINO for openvino), and Ascend chips with ascend.runtime ort-cann;
+# the ais_bench rules serve Ascend chips on their .om.
 
 
 rule infer_onnxruntime:

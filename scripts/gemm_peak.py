@@ -1,5 +1,5 @@
 """Stage `gemm_peak` (roofline): the chip's fp32 GEMM peak, measured once per run with the
-runtime that times the models (ONNX Runtime, same threads and harness settings): a square
+runtime that times the models (ONNX Runtime or OpenVINO, same threads and harness settings): a square
 MatMul of each size is timed (every size twice, in turn) and the best sustained rate
 (2 n^3 / median latency) is the peak.
 
@@ -10,7 +10,8 @@ import argparse
 import os
 
 from ganinfer import cli
-from ganinfer.backends.onnxruntime import add_provider_option, versions
+from ganinfer.backends import runtime_versions
+from ganinfer.backends.onnxruntime import add_provider_option
 from ganinfer.bench import BenchSettings, add_arguments, available_cores, job_arguments, provenance, with_settings
 from ganinfer.fileio import write_json
 from ganinfer.roofline import gemm_peak
@@ -24,7 +25,7 @@ def run(chip, out, threads=1, sizes=SIZES, repeats=2, bench=None, provider_optio
     for r in rec["runs"]:
         print(f"{chip} MatMul {r['n']}^3: {r['gflops']:.1f} GFLOP/s (median {r['latency_ms']['p50']:.3f} ms)")
     rec["settings"] = settings.__dict__
-    rec["provenance"] = provenance(os.path.dirname(os.path.abspath(__file__)), config, versions())
+    rec["provenance"] = provenance(os.path.dirname(os.path.abspath(__file__)), config, runtime_versions(chip))
     write_json(rec, out)
     peak = f"{rec['peak_gflops']:.1f} GFLOP/s (n={rec['peak_n']}, {rec['threads']} threads)"
     print(f"{chip}: {rec['precision']} GEMM peak {peak} -> {out}")

@@ -1,4 +1,4 @@
-"""Stage `infer` (accuracy run) for ONNX Runtime chips: every input sample through the
+"""Stage `infer` (accuracy run) for the in-process chips (ONNX Runtime, OpenVINO): every input sample through the
 simplified model at batch size ``bs``; outputs ``<stem>_0.bin`` as ais_bench names them,
 plus an ais_bench-style summary json.
 
@@ -9,20 +9,20 @@ By hand:  python scripts/infer.py --model dcgan --onnx dcgan_bs4.onnx --inputs r
 import argparse
 
 from ganinfer import cli, registry
-from ganinfer.backends import backend_of
-from ganinfer.backends.onnxruntime import OrtSession, add_provider_option, versions
+from ganinfer.backends import open_session, runtime_versions
+from ganinfer.backends.onnxruntime import add_provider_option
 from ganinfer.runner import run_folder
 
 
 def run(model, onnx, inputs, chip, bs, out, summary, threads=1, provider_options=None):
     spec = registry.get(model)
-    session = OrtSession(onnx, chip, threads, dict(provider_options or {}))
+    session = open_session(onnx, chip, threads, provider_options)
     extra = {
         "chip": chip,
-        "backend": backend_of(chip, "ort-cann"),
+        "backend": session.backend,
         "providers": session.providers,
         "threads": session.threads,
-        **versions(),
+        **runtime_versions(chip),
     }
     rec = run_folder(session, spec, inputs, bs, out, summary, extra)
     print(f"{model} {chip} bs{bs}: {rec['samples']} samples, mean batch time {rec['NPU_compute_time']['mean']:.3f} ms")

@@ -36,9 +36,8 @@ def workflow_rules(workdir):
 
 def env_files(env) -> set[Path]:
     """The env file(s) a rule's conda: names; a function of the chip is asked for every kind of chip."""
-    names = (
-        {env(SimpleNamespace(chip=c)) for c in ("cpu", "cuda", "tensorrt", "Ascend310P3")} if callable(env) else {env}
-    )
+    chips = ("cpu", "cuda", "tensorrt", "openvino", "Ascend310P3")
+    names = {env(SimpleNamespace(chip=c)) for c in chips} if callable(env) else {env}
     return {(ROOT / "rules" / name).resolve() for name in names}
 
 
@@ -56,7 +55,7 @@ def test_every_rule_that_runs_code_declares_a_conda_env(tmp_path):
 
 def test_env_files_parse_and_pin_exact_versions():
     pins = requirements()
-    assert len(ENVS) == 6
+    assert len(ENVS) == 7
     for path in ENVS:
         env = yaml.safe_load(path.read_text())
         assert env["channels"] == ["conda-forge", "nodefaults"], path.name
@@ -92,7 +91,13 @@ def test_use_conda_dry_run_plans_one_env_per_stage(tmp_path):
     env["PATH"] = f"{stub.parent}:{env['PATH']}"
     wd = new_workdir(tmp_path / "wd")
     proc = snakemake(
-        "results/tables/perf.csv", "--use-conda", "-n", "--config", "chips=[cpu,cuda,Ascend310P3]", cwd=wd, env=env
+        "results/tables/perf.csv",
+        "--use-conda",
+        "-n",
+        "--config",
+        "chips=[cpu,cuda,openvino,Ascend310P3]",
+        cwd=wd,
+        env=env,
     )
     planned = re.findall(r"Conda environment (\S+) will be created", proc.stdout + proc.stderr)
     assert sorted(Path(p).resolve() for p in planned) == ENVS

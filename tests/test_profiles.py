@@ -85,6 +85,23 @@ def test_cluster_profiles_send_gpu_chips_to_gpu_nodes(tmp_path):
             assert job["resources"]["queue"] == ("gpu" if job["wildcards"]["chip"] == "tensorrt" else "cpu"), job
 
 
+def test_cluster_profiles_route_openvino_like_cpu(tmp_path):
+    config = TINY.replace("chips: [cpu, Ascend310P3]", "chips: [cpu, openvino]")
+    slurm = dry_run_jobs(tmp_path / "s", "slurm-npu", config)
+    donau = dry_run_jobs(tmp_path / "d", "donau-npu", config)
+    ov = [j for j in slurm if j["wildcards"].get("chip") == "openvino"]
+    session_rules = {"infer_onnxruntime", "perf_onnxruntime", "gemm_peak"}
+    assert session_rules <= {j["rule"] for j in ov}
+    for job in (j for j in ov if j["rule"] in session_rules):
+        res = job["resources"]
+        assert (res["slurm_partition"], res["gres"], res["gpu"], res["npu"]) == ("cpu", "", "0", "0"), job
+        if job["rule"] in ("perf_onnxruntime", "gemm_peak"):
+            assert res["slurm_extra"] == "--exclusive", job
+    for job in donau:
+        if job["wildcards"].get("chip") == "openvino":
+            assert job["resources"]["queue"] == "cpu", job
+
+
 def test_slurm_profile_routes_onnxruntime_on_ascend_chips_to_npu_nodes(tmp_path):
     jobs = dry_run_jobs(tmp_path, "slurm-npu", TINY + "ascend: {runtime: ort-cann}\n")
     ort = [j for j in jobs if j["rule"] in ("infer_onnxruntime", "perf_onnxruntime")]

@@ -277,7 +277,10 @@ HINT = "your config (config/config.yaml, --configfile or --config)"
     ("override", "message"),
     [
         ("models=[dcgan,stylegan]", "config error: unknown model 'stylegan' under 'models': known models are"),
-        ("chips=[cpu,tpu]", "config error: unknown chip 'tpu': supported chips are cpu, cuda, tensorrt, Ascend<soc>"),
+        (
+            "chips=[cpu,tpu]",
+            "config error: unknown chip 'tpu': supported chips are cpu, cuda, tensorrt, openvino, Ascend<soc>",
+        ),
         # case 10: a name the schema's pattern used to reject with a raw regex
         (
             "models=[DCGAN]",
@@ -298,6 +301,7 @@ HINT = "your config (config/config.yaml, --configfile or --config)"
             "config error: demo_architecture.cyclegan_sat2map.ngf: 'eight' is a string, expected a integer",
         ),
         ("samples=all", "config error: samples 'all' for model 'dcgan' needs a dataset folder (datasets.dcgan)"),
+        ("openvino={precision: fp16}", "config error: openvino.precision: 'fp16' is not one of ['f32', 'bf16']"),
     ],
 )
 def test_config_mistakes_are_one_line_before_any_job(tmp_path, override, message):

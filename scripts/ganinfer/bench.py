@@ -130,6 +130,36 @@ def latency_sample(rec: dict) -> list[float]:
     return list(rec.get("latencies_ms") or rec.get("latency_quantiles_ms") or [])
 
 
+# A backend with more than one way to time a batch (OpenVINO: synchronous LATENCY, async THROUGHPUT queue)
+# is probed first: each mode in turn, PROBE_ROUNDS times, with these short settings; the faster is timed.
+PROBE_ROUNDS = 2
+PROBE = BenchSettings(warmup=1, warmup_seconds=0.1, min_iterations=3, min_seconds=0.25, max_seconds=5.0)
+
+
+def choose_mode(modes: dict, bs: int, probe: BenchSettings = PROBE, rounds: int = PROBE_ROUNDS) -> tuple[str, dict]:
+    """The mode of ``modes`` (name -> {call, batches_per_call, ...}) with the highest probe
+    throughput (best of ``rounds`` alternating probes), and the probe record: every mode's
+    images/s per round and the choice. One mode: no probe."""
+    if len(modes) == 1:
+        name = next(iter(modes))
+        return name, {"chosen": name, "probes": {}}
+    figures: dict[str, list[float]] = {name: [] for name in modes}
+    for _ in range(rounds):
+        for name, mode in modes.items():
+            rec = measure(mode["call"], bs * mode["batches_per_call"], probe)
+            figures[name].append(rec["throughput_fps"])
+    best = max(figures, key=lambda n: max(figures[n]))
+    probes = {
+        name: {
+            "throughput_fps": figures[name],
+            "batches_per_call": modes[name]["batches_per_call"],
+            **{k: v for k, v in modes[name].items() if k not in ("call", "batches_per_call")},
+        }
+        for name in modes
+    }
+    return best, {"chosen": best, "probes": probes, "probe_settings": asdict(probe)}
+
+
 # A run that times itself (ais_bench --loop) gets its iteration count from a probe's mean; the timed
 # run aims this much past min_seconds, so a probe that over-estimates the mean by up to 10 % (warm-up
 # effects, jitter) still reaches min_seconds rather than landing just short of it.

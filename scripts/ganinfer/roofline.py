@@ -97,16 +97,23 @@ def gflops(macs_per_image: float, images_per_s: float) -> float:
     return 2.0 * macs_per_image * images_per_s / 1e9
 
 
+def precision(session, provider_options=None) -> str:
+    """What the fp32 graph is computed in: fp16 (TensorRT with fp16), bf16 (OpenVINO bf16), fp32."""
+    if str((provider_options or {}).get("trt_fp16_enable")) == "True":
+        return "fp16"
+    return {"bf16": "bf16"}.get(getattr(session, "precision", ""), "fp32")
+
+
 def gemm_peak(chip: str, threads: int, settings, sizes=(256, 384, 512, 768, 1024), repeats=2, provider_options=None):
-    """Time an n x n x n fp32 MatMul of each size on ``chip`` with ONNX Runtime and the
+    """Time an n x n x n fp32 MatMul of each size on ``chip`` with its session (ONNX Runtime, OpenVINO) and the
     shared harness, every size ``repeats`` times in turn; the peak is the best sustained
     rate, 2 n^3 / median latency (a preempted iteration does not lower it, a lucky one does
     not raise it). TensorRT with fp16 enabled computes the fp32 graph in fp16: the record
-    says so."""
-    from ganinfer.backends.onnxruntime import OrtSession
+    says so, as does OpenVINO's with ``precision: bf16``."""
+    from ganinfer.backends import open_session
     from ganinfer.bench import measure
 
-    sessions = {n: OrtSession(gemm_graph(n).SerializeToString(), chip, threads, provider_options) for n in sizes}
+    sessions = {n: open_session(gemm_graph(n).SerializeToString(), chip, threads, provider_options) for n in sizes}
     runs = []
     for _ in range(repeats):
         for n, session in sessions.items():
@@ -127,7 +134,7 @@ def gemm_peak(chip: str, threads: int, settings, sizes=(256, 384, 512, 768, 1024
     session = sessions[best["n"]]
     return {
         "chip": chip,
-        "precision": "fp16" if str((provider_options or {}).get("trt_fp16_enable")) == "True" else "fp32",
+        "precision": precision(session, provider_options),
         "peak_gflops": best["gflops"],
         "peak_n": best["n"],
         "threads": session.threads,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganinfer.backends import ort_providers
+from ganinfer.backends import backend_of, ort_providers
 from ganinfer.errors import InputError
 from ganinfer.fileio import unreadable
 
@@ -78,10 +78,15 @@ class OrtSession:
                 f"(no GPU visible, or its CUDA / cuDNN / TensorRT libraries are missing: {hint})"
             )
         self.device = DEVICE_MEMORY.get(wanted)
+        self.backend = backend_of(chip, "ort-cann")
         self.device_id = int(dict(providers[0][1]).get("device_id", 0)) if isinstance(providers[0], tuple) else 0
 
     def run(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
         return self.session.run([self.output_name], feeds)[0]
+
+    def perf_modes(self, feeds: dict[str, np.ndarray]) -> dict:
+        """The ways to time a batch: ONNX Runtime has one (synchronous ``run``), so no probe."""
+        return {"sync": {"call": lambda: self.run(feeds), "batches_per_call": 1}}
 
     def device_bound(self, feeds: dict[str, np.ndarray]):
         """For providers with device memory: a call that runs on inputs already copied to
@@ -100,6 +105,9 @@ class OrtSession:
             binding.synchronize_outputs()
 
         return call
+
+
+Session = OrtSession
 
 
 def add_provider_option(p) -> None:
