@@ -1,9 +1,9 @@
 """What the Snakemake scheduler costs a timed job, and how a cold run's perf rows compare with a rerun's.
 
     python scripts/benchmark_scheduler.py run -- make run
-        runs the command, samples Snakemake's main process twice a second (own CPU time, and the CPU time of
-        children it reaped, i.e. solver processes) and prints both while a timed job (perf.py,
-        gemm_peak.py) was its only running child, in ticks per second (100 = one core);
+        runs the command and samples twice a second, while a timed job (perf.py, gemm_peak.py) is the only
+        running child of Snakemake's main process: the scheduler's own CPU time, that of the children it
+        reaped (solver processes), the rest of the machine's and the hypervisor's steal (/proc/stat);
     python scripts/benchmark_scheduler.py compare cold.csv rerun.csv
         prints each perf row's throughput in both tables, the ratio and the larger reported CoV.
 
@@ -51,35 +51,59 @@ def children(pid: int) -> list[tuple[int, str]]:
     return found
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(busy, steal) clock ticks of the whole machine from /proc/stat."""
+    with open("/proc/stat") as f:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, f.readline().split()[1:9])
+    return user + nice + system + irq + softirq, steal
+
+
+def cmdline(pid: int) -> str:
+    with open(f"/proc/{pid}/cmdline") as f:
+        return f.read().replace("\0", " ")
+
+
 def run(command: list[str]) -> None:
+    """Over the spans in which one timed job was the scheduler's only running child: the scheduler's
+    own CPU, its reaped children's, everything else on the machine, and the hypervisor's steal."""
     proc = subprocess.Popen(command)
-    own = reaped = span = 0.0
-    last = None
+    totals = dict.fromkeys(("own", "reaped", "other", "steal"), 0.0)
+    span, last = 0.0, None
     while proc.poll() is None:
-        # the scheduler: the first snakemake process from the top (the command may be `make run`)
-        tree = [(proc.pid, " ".join(command)), *children(proc.pid)]
-        main = next((pid for pid, cmd in tree if "snakemake" in cmd and "python" in cmd), None)
-        if main is None:
+        try:
+            # the scheduler: the first snakemake process from the top (the command may be `make run`)
+            tree = [(proc.pid, cmdline(proc.pid)), *children(proc.pid)]
+            main = next((pid for pid, cmd in tree if "bin/snakemake" in cmd and "python" in cmd), None)
+            kids = children(main) if main else []
+            timed = tuple(sorted(k for k, cmd in kids if any(t in cmd for t in TIMED) and "python" in cmd))
+            sample = (
+                time.monotonic(),
+                timed,
+                main,
+                cpu_ticks(main) if main else (0, 0),
+                sum(sum(cpu_ticks(k)) for k in timed),
+                machine_ticks(),
+            )
+        except OSError:  # a process ended while it was read
             time.sleep(0.5)
             continue
-        try:
-            ticks, kids = cpu_ticks(main), children(main)
-        except OSError:
-            continue
-        timed = tuple(sorted(k for k, cmd in kids if any(t in cmd for t in TIMED) and "python" in cmd))
-        now = time.monotonic()
-        if last and timed and last[1] == timed and last[3] == main:
-            span += now - last[0]
-            own += ticks[0] - last[2][0]
-            reaped += ticks[1] - last[2][1]
-        last = (now, timed, ticks, main)
+        if last and timed and last[1:3] == sample[1:3]:
+            span += sample[0] - last[0]
+            own, reaped = (sample[3][i] - last[3][i] for i in (0, 1))
+            busy, steal = (sample[5][i] - last[5][i] for i in (0, 1))
+            totals["own"] += own
+            totals["reaped"] += reaped
+            totals["other"] += busy - own - reaped - (sample[4] - last[4])
+            totals["steal"] += steal
+        last = sample
         time.sleep(0.5)
     proc.wait()
-    hz = os.sysconf("SC_CLK_TCK")
-    rate = 100 / hz / max(span, 1e-9)
-    print(f"exit status {proc.returncode}; timed jobs sampled for {span:.1f} s")
-    print(f"scheduler's own CPU while a timed job ran: {own * rate:.1f} ticks/s (100 = one core)")
-    print(f"children it reaped meanwhile (solvers):   {reaped * rate:.1f} ticks/s")
+    rate = 100 / os.sysconf("SC_CLK_TCK") / max(span, 1e-9)
+    print(f"exit status {proc.returncode}; timed jobs sampled for {span:.1f} s; ticks/s, 100 = one core:")
+    print(f"  the scheduler's own CPU           {totals['own'] * rate:6.1f}")
+    print(f"  children it reaped (solvers)      {totals['reaped'] * rate:6.1f}")
+    print(f"  everything else on the machine    {totals['other'] * rate:6.1f}")
+    print(f"  stolen by the hypervisor          {totals['steal'] * rate:6.1f}")
 
 
 def compare(cold: str, rerun: str) -> None:
