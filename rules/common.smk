@@ -442,15 +442,25 @@ def timed_files():
     return gemm_peak_files() + perf_files()
 
 
+def untimed_inputs():
+    """The tables' untimed inputs, by name."""
+    return {
+        "accuracy": accuracy_files(),
+        "quality": quality_files(),
+        "weights": weights_info_files(),
+        "grids": grid_files(),
+        "macs": macs_files(),
+    }
+
+
+def table_inputs(wildcards):
+    """Every input of the tables: the timed outputs and the untimed ones."""
+    return {"perf": perf_files(), "gemm": gemm_peak_files(), **untimed_inputs()}
+
+
 def untimed_files():
     """Every table input that is not timed."""
-    return [
-        *accuracy_files(),
-        *quality_files(),
-        *weights_info_files(),
-        *grid_files(),
-        *macs_files(),
-    ]
+    return [path for paths in untimed_inputs().values() for path in paths]
 
 
 def run_after(own):

@@ -5,13 +5,7 @@ localrules:
 
 rule tables:
     input:
-        perf=perf_files(),
-        accuracy=accuracy_files(),
-        quality=quality_files(),
-        weights=weights_info_files(),
-        grids=grid_files(),
-        macs=macs_files(),
-        gemm=gemm_peak_files(),
+        unpack(table_inputs),
     output:
         perf=report(
             "results/tables/perf.csv", caption="../report/perf.rst", category="Tables"
