@@ -2,6 +2,8 @@
 # by ais_bench). ATC appends ".om" to --output itself (newer CANN writes
 # <output>_<os>_<arch>.om), so it writes next to the target under a temporary prefix;
 # the one .om it wrote is renamed to the target. A missing atc is one line in the log.
+# The command lines: ganinfer.backends.ascend (atc_args, RuleShells); `snakemake -n -p`
+# prints them.
 
 
 rule compile_atc:
@@ -12,17 +14,17 @@ rule compile_atc:
     log:
         "results/logs/compile/{model}_bs{bs}_{chip}.log",
     wildcard_constraints:
-        chip=ais_chip_regex(),
+        chip=AIS_CHIPS,
     conda:
         "../envs/ascend.yaml"
     resources:
         npu=0,
     params:
-        setup=cann_setup_atc,
-        keep_dtype=keep_dtype_shell,
-        atc=atc_shell,
-        prefix=atc_prefix,
-        take_om=atc_take_om,
+        setup=ASCEND_SHELLS.setup("atc"),
+        keep_dtype=ASCEND_SHELLS.keep_dtype,
+        atc=ASCEND_SHELLS.atc,
+        prefix=ASCEND_SHELLS.atc_prefix,
+        take_om=ASCEND_SHELLS.take_om,
     shell:
         "{{ {params.setup}}} 2> {log}; rm -f {params.prefix}*.om; "
         "{params.keep_dtype}{params.atc} > {log} 2>&1 && {{ {params.take_om}}} 2>> {log}"

@@ -4,6 +4,7 @@ rule accuracy:
         summary="results/{model}/outputs/{chip}/bs{bs}_summary.json",
         reference="results/{model}/reference",
         inputs="results/{model}/inputs",
+        code=code("accuracy.py"),
     output:
         "results/{model}/accuracy/{chip}/bs{bs}.json",
     log:
@@ -22,6 +23,7 @@ rule images:
         summary="results/{model}/outputs/{chip}/bs{bs}_summary.json",
         weights_info="resources/weights/{model}.json",
         inputs="results/{model}/inputs",
+        code=code("images.py"),
     output:
         images=directory("results/{model}/images/{chip}/bs{bs}"),
         grid=report(
@@ -45,6 +47,7 @@ rule images:
 rule quality:
     input:
         unpack(quality_inputs),
+        code=code("quality.py"),
     output:
         "results/{model}/quality/{source}.json",
     log:
@@ -55,8 +58,8 @@ rule quality:
         "../envs/torch.yaml"
     threads: 2
     params:
-        inception=quality_weights,
-        reference=quality_reference,
+        inception=quality_param(config_checks.quality_weights),
+        reference=quality_param(config_checks.quality_reference),
         splits=config["quality"]["is_splits"],
         batch=config["quality"]["batch"],
     script:
@@ -67,6 +70,7 @@ rule quality:
 rule quality_stats:
     input:
         unpack(quality_stats_inputs),
+        code=code("quality_stats.py"),
     output:
         "resources/quality/{model}_reference.npz",
     log:
@@ -77,8 +81,8 @@ rule quality_stats:
         "../envs/torch.yaml"
     threads: 2
     params:
-        images=quality_reference_path,
-        inception=quality_weights,
+        images=quality_param(config_checks.quality_reference_path),
+        inception=quality_param(config_checks.quality_weights),
         batch=config["quality"]["batch"],
     script:
         "../scripts/quality_stats.py"

@@ -1,6 +1,7 @@
 rule export_onnx:
     input:
         weights="resources/weights/{model}.pth",
+        code=code("export.py"),
     output:
         "results/{model}/onnx/{model}.onnx",
     log:
@@ -17,6 +18,7 @@ rule export_onnx:
 rule export_onnx_fixed:
     input:
         weights="resources/weights/{model}.pth",
+        code=code("export.py"),
     output:
         "results/{model}/export/{model}_bs{bs}.onnx",
     log:
@@ -32,6 +34,7 @@ rule export_onnx_fixed:
 rule simplify_onnx:
     input:
         unpack(simplify_input),
+        code=code("simplify.py"),
     output:
         "results/{model}/onnx/{model}_bs{bs}.onnx",
     log:

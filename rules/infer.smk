@@ -2,13 +2,15 @@
 # are separate jobs. The in-process session rules (named onnxruntime) serve cpu, cuda,
 # tensorrt and openvino, each through the session the backend registry gives its chip
 # (ONNX Runtime, or OpenVINO for openvino), and Ascend chips with ascend.runtime ort-cann;
-# the ais_bench rules serve Ascend chips on their .om.
+# the ais_bench rules serve Ascend chips on their .om (command lines:
+# ganinfer.backends.ascend.RuleShells; `snakemake -n -p` prints them).
 
 
 rule infer_onnxruntime:
     input:
         onnx="results/{model}/onnx/{model}_bs{bs}.onnx",
         inputs="results/{model}/inputs",
+        code=code("infer.py"),
     output:
         outputs=directory("results/{model}/outputs/{chip}/bs{bs}"),
         summary="results/{model}/outputs/{chip}/bs{bs}_summary.json",
@@ -17,15 +19,15 @@ rule infer_onnxruntime:
     benchmark:
         "results/benchmarks/infer/{model}_{chip}_bs{bs}.tsv"
     wildcard_constraints:
-        chip=ort_chip_regex(),
+        chip=SESSION_CHIPS,
     conda:
-        ort_env
+        chip_env
     threads: 2
     resources:
         npu=npu_count,
         gpu=gpu_count,
     params:
-        provider_options=provider_options,
+        provider_options=session_options,
     script:
         "../scripts/infer.py"
 
@@ -35,14 +37,15 @@ rule perf_onnxruntime:
         onnx="results/{model}/onnx/{model}_bs{bs}.onnx",
         inputs="results/{model}/inputs",
         after=run_after("results/{model}/perf/{chip}/bs{bs}.json"),
+        code=code("perf.py"),
     output:
         "results/{model}/perf/{chip}/bs{bs}.json",
     log:
         "results/logs/perf/{model}_{chip}_bs{bs}.log",
     wildcard_constraints:
-        chip=ort_chip_regex(),
+        chip=SESSION_CHIPS,
     conda:
-        ort_env
+        chip_env
     threads: perf_threads()
     resources:
         bench=bench_units,
@@ -50,7 +53,7 @@ rule perf_onnxruntime:
         gpu=gpu_count,
     params:
         bench=config["perf"],
-        provider_options=provider_options,
+        provider_options=session_options,
     script:
         "../scripts/perf.py"
 
@@ -65,16 +68,16 @@ rule infer_ais_bench:
     log:
         "results/logs/infer/{model}_{chip}_bs{bs}.log",
     wildcard_constraints:
-        chip=ais_chip_regex(),
+        chip=AIS_CHIPS,
     conda:
         "../envs/ascend.yaml"
     resources:
         npu=1,
     params:
-        setup=cann_setup_ais,
-        raw=ais_raw,
-        ais_bench=ais_infer_shell,
-        collect=ais_collect_shell,
+        setup=ASCEND_SHELLS.setup("ais_bench"),
+        raw="results/{model}/ais/{chip}/bs{bs}",
+        ais_bench=ASCEND_SHELLS.infer,
+        collect=ASCEND_SHELLS.collect,
     shell:
         "{{ {params.setup}}} 2> {log}; rm -rf {params.raw} {params.raw}_summary.json; "
         "{params.ais_bench} > {log} 2>&1 || {{ rm -rf {params.raw} {params.raw}_summary.json; exit 1; }}; "
@@ -92,20 +95,20 @@ rule perf_ais_bench:
     log:
         "results/logs/perf/{model}_{chip}_bs{bs}.log",
     wildcard_constraints:
-        chip=ais_chip_regex(),
+        chip=AIS_CHIPS,
     conda:
         "../envs/ascend.yaml"
     resources:
         bench=bench_units,
         npu=1,
     params:
-        setup=cann_setup_ais,
-        probe=ais_probe_raw,
-        raw=ais_perf_raw,
-        probe_run=ais_probe_shell,
-        calibrate=ais_calibrate_shell,
-        ais_bench=ais_perf_shell,
-        collect=ais_perf_collect_shell,
+        setup=ASCEND_SHELLS.setup("ais_bench"),
+        probe="results/{model}/ais/{chip}/probe_bs{bs}",
+        raw="results/{model}/ais/{chip}/perf_bs{bs}",
+        probe_run=ASCEND_SHELLS.probe,
+        calibrate=ASCEND_SHELLS.calibrate,
+        ais_bench=ASCEND_SHELLS.timed,
+        collect=ASCEND_SHELLS.perf_collect,
     shell:
         "{{ {params.setup}}} 2> {log}; "
         "rm -rf {params.probe} {params.probe}_summary.json {params.raw} {params.raw}_summary.json; "

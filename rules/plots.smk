@@ -9,6 +9,7 @@ rule plots:
     input:
         perf="results/tables/perf.csv",
         records=perf_files(),
+        code=code("plots.py"),
     output:
         throughput=plot_outputs("throughput"),
         roofline=plot_outputs("roofline"),

@@ -1,6 +1,7 @@
 rule preprocess:
     input:
         unpack(preprocess_input),
+        code=code("preprocess.py"),
     output:
         directory("results/{model}/inputs"),
     log:
@@ -8,8 +9,8 @@ rule preprocess:
     conda:
         "../envs/torch.yaml"
     params:
-        samples=samples_param,
+        samples=lambda wildcards: config_checks.sample_count(config, wildcards.model),
         seed=config["seed"],
-        dataset=dataset_param,
+        dataset=lookup(dpath="datasets/{model}", within=config, default=""),
     script:
         "../scripts/preprocess.py"

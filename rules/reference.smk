@@ -2,6 +2,7 @@ rule reference:
     input:
         weights="resources/weights/{model}.pth",
         inputs="results/{model}/inputs",
+        code=code("reference.py"),
     output:
         directory("results/{model}/reference"),
     log:

@@ -5,14 +5,15 @@
 rule gemm_peak:
     input:
         after=run_after("results/roofline/gemm_{chip}.json"),
+        code=code("gemm_peak.py"),
     output:
         "results/roofline/gemm_{chip}.json",
     log:
         "results/logs/roofline/gemm_{chip}.log",
     wildcard_constraints:
-        chip=ort_chip_regex(),
+        chip=SESSION_CHIPS,
     conda:
-        ort_env
+        chip_env
     threads: perf_threads()
     resources:
         bench=bench_units,
@@ -20,7 +21,7 @@ rule gemm_peak:
         gpu=gpu_count,
     params:
         bench=config["perf"],
-        provider_options=provider_options,
+        provider_options=session_options,
     script:
         "../scripts/gemm_peak.py"
 
@@ -28,6 +29,7 @@ rule gemm_peak:
 rule macs:
     input:
         onnx=macs_input,
+        code=code("macs.py"),
     output:
         "results/{model}/onnx/{model}_macs.json",
     log:

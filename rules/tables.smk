@@ -6,6 +6,7 @@ localrules:
 rule tables:
     input:
         unpack(table_inputs),
+        code=code("tables.py"),
     output:
         perf=report(
             "results/tables/perf.csv", caption="../report/perf.rst", category="Tables"
@@ -49,6 +50,7 @@ rule readme:
         plots_md="results/plots/plots.md",
         plots_tsv="results/plots/plots.tsv",
         plots=plot_files(),
+        code=code("readme.py"),
     output:
         "results/tables/readme.done",
     log:

@@ -1,6 +1,7 @@
 rule weights:
     input:
         configured_weights,
+        code=code("weights.py"),
     output:
         weights="resources/weights/{model}.pth",
         info="resources/weights/{model}.json",
@@ -9,9 +10,11 @@ rule weights:
     conda:
         "../envs/torch.yaml"
     params:
-        path=weights_path,
-        sha256=weights_sha256,
+        path=lookup(dpath="weights/{model}/path", within=config, default=""),
+        sha256=lookup(dpath="weights/{model}/sha256", within=config, default=""),
         seed=config["seed"],
-        architecture=demo_architecture,
+        architecture=lookup(
+            dpath="demo_architecture/{model}", within=config, default={}
+        ),
     script:
         "../scripts/weights.py"

@@ -1,4 +1,5 @@
-"""Config checks run while the DAG is built, before any job starts.
+"""Config checks run while the DAG is built, before any job starts, and the lookups the rules
+make in the validated config.
 
 - ``coerce``: ``--config`` values nested in a mapping or list arrive as strings (Snakemake
   reads them with YAML's BaseLoader); they are read again with the safe loader, so
@@ -170,3 +171,92 @@ def check_paths(config: dict) -> None:
 def _samples(config: dict, model: str):
     samples = config["samples"]
     return samples.get(model) if isinstance(samples, dict) else samples
+
+
+# ---- lookups of the validated config ----------------------------------------------
+
+
+def batch_sizes(config: dict, model: str) -> list[int]:
+    """A list for every model, or a mapping per model with an optional default; models not covered use
+    their registry default."""
+    sizes = config["batch_sizes"]
+    if isinstance(sizes, dict):
+        sizes = sizes.get(model, sizes.get("default", registry.get(model).default_batch_sizes))
+    return [int(bs) for bs in sizes]
+
+
+def sample_count(config: dict, model: str):
+    """A number, or "all" (every image of the model's dataset folder)."""
+    samples = config["samples"]
+    return samples.get(model, registry.get(model).default_samples) if isinstance(samples, dict) else samples
+
+
+def quality_weights(config: dict, model: str) -> str:
+    """The configured Inception weights of the model's quality procedure, or ''."""
+    return config["quality"].get(registry.quality(model).weights_key) or ""
+
+
+def quality_reference_path(config: dict, model: str) -> str:
+    """quality.reference.<model>, else the model's dataset folder, else ''."""
+    return config["quality"]["reference"].get(model) or config["datasets"].get(model, "")
+
+
+def quality_reference(config: dict, model: str) -> str:
+    """The FID reference .npz: the configured file, or the cached statistics of a configured image
+    folder; '' while the Inception weights or the reference are not configured."""
+    path = quality_reference_path(config, model)
+    if not path or not quality_weights(config, model):
+        return ""
+    if os.path.isdir(path):
+        return f"resources/quality/{model}_reference.npz"
+    return path
+
+
+def check_workflow_config(config: dict, schema: str, overrides: dict | None) -> None:
+    """Bad config values stop the workflow with one line naming the key and the fix, before any job
+    starts: --config values are read as YAML first (nested ones arrive as strings), then the schema
+    (which fills the defaults), model names under every per-model key, chips, demo network keys and
+    the configured files and folders are checked."""
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import update_config, validate
+
+    from ganinfer.backends import check_chip
+
+    update_config(config, coerce(overrides or {}))
+    try:
+        validate(config, schema)
+    except WorkflowError:
+        raise WorkflowError(f"config error: {schema_error(config, schema)}") from None
+    try:
+        check_names(config)
+        for chip in config["chips"]:
+            check_chip(chip)
+        check_demo_architecture(config)
+        check_paths(config)
+    except InputError as exc:
+        raise WorkflowError(f"config error: {exc}") from None
+
+
+def quality_inputs(config: dict, model: str, source: str) -> dict:
+    """The source's outputs (pth: the PyTorch reference; <chip>_bs<n>: that chip's), plus the configured
+    weights and reference files that exist (the script reports a missing configured one)."""
+    if source == "pth":
+        inputs = {"outputs": f"results/{model}/reference"}
+    else:
+        chip, bs = source.rsplit("_bs", 1)
+        inputs = {"outputs": f"results/{model}/outputs/{chip}/bs{bs}"}
+    for key, path in (("inception", quality_weights(config, model)), ("reference", quality_reference(config, model))):
+        if path and (path.startswith("resources/quality/") or os.path.exists(path)):
+            inputs[key] = path
+    return inputs
+
+
+def quality_stats_inputs(config: dict, model: str) -> dict:
+    """The reference image folder, its listing (ganinfer.tracking) and the Inception weights when present."""
+    from ganinfer.tracking import track
+
+    folder = quality_reference_path(config, model)
+    inputs = {"images": folder, "listing": track(f"{model}_reference", [folder])}
+    if os.path.exists(quality_weights(config, model)):
+        inputs["inception"] = quality_weights(config, model)
+    return inputs

@@ -51,6 +51,26 @@ def plot_paths(outdir: str, models: Iterable[str], chips: Iterable[str], peak_ch
     }
 
 
+# per kind: the report caption (relative to rules/), its subcategory, and the label names of its keys
+REPORT = {
+    "throughput": ("../report/plot_throughput.rst", "Throughput", ("model",)),
+    "roofline": ("../report/plot_roofline.rst", "Roofline", ("chip",)),
+    "latency": ("../report/plot_latency.rst", "Latency", ("model", "chip")),
+}
+
+
+def report_flags(kind: str, key) -> dict:
+    """``report()`` keywords of one plot: caption, category, subcategory and its own labels."""
+    caption, subcategory, names = REPORT[kind]
+    keys = key if isinstance(key, tuple) else (key,)
+    return {
+        "caption": caption,
+        "category": "Plots",
+        "subcategory": subcategory,
+        "labels": dict(zip(names, keys, strict=True)),
+    }
+
+
 def _matplotlib():
     """matplotlib with the Agg backend (no display needed)."""
     import matplotlib

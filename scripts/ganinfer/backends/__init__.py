@@ -19,6 +19,7 @@ timed run and the GEMM peak use whichever the chip gets.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ganinfer.errors import CONFIG_HINT, InputError
 
@@ -40,6 +41,10 @@ def is_ascend(chip: str) -> bool:
     return re.fullmatch(ASCEND_PATTERN, chip) is not None
 
 
+def is_gpu(chip: str) -> bool:
+    return chip in GPU_CHIPS
+
+
 def supported_chips() -> list[str]:
     return [*SESSION_CHIPS, "Ascend<soc> (e.g. Ascend310P3)"]
 
@@ -56,17 +61,71 @@ def check_chip(chip: str) -> None:
         )
 
 
-def backend_of(chip: str, ascend_runtime: str = "ais_bench") -> str:
+@dataclass(frozen=True)
+class Chip:
+    """What the workflow needs to know of one chip value: the one classification that rules,
+    cluster profiles and scripts use."""
+
+    name: str
+    device: str  # the node kind its jobs need: "cpu", "gpu" or "npu" (job resources, cluster partitions)
+    runner: str  # "session" (in process: infer/perf_onnxruntime, gemm_peak) or "ais_bench" (ATC .om)
+    backend: str  # the tables' backend column
+    env: str  # conda env file (under envs/) of its inference jobs
+
+
+def classify(chip: str, ascend_runtime: str = "ais_bench") -> Chip:
     check_chip(chip)
     if is_ascend(chip):
-        return "ais_bench" if ascend_runtime == "ais_bench" else "onnxruntime-cann"
+        if ascend_runtime == "ais_bench":
+            return Chip(chip, "npu", "ais_bench", "ais_bench", "ascend.yaml")
+        return Chip(chip, "npu", "session", "onnxruntime-cann", "onnxruntime.yaml")
     if chip in SESSION_BACKENDS:
-        return chip
-    return f"onnxruntime-{chip}" if is_gpu(chip) else "onnxruntime"
+        return Chip(chip, "cpu", "session", chip, SESSION_BACKENDS[chip][1])
+    if is_gpu(chip):
+        return Chip(chip, "gpu", "session", f"onnxruntime-{chip}", "onnxruntime-gpu.yaml")
+    return Chip(chip, "cpu", "session", "onnxruntime", "onnxruntime.yaml")
 
 
-def is_gpu(chip: str) -> bool:
-    return chip in GPU_CHIPS
+def backend_of(chip: str, ascend_runtime: str = "ais_bench") -> str:
+    return classify(chip, ascend_runtime).backend
+
+
+def device_of(chip: str) -> str:
+    """``cpu``, ``gpu`` or ``npu``: the node kind a job of ``chip`` needs (the cluster profiles' partitions)."""
+    return classify(chip).device
+
+
+def chip_regex(runner: str, ascend_runtime: str) -> str:
+    """Regular expression of the chips ``runner`` serves (a rule's wildcard constraint); never
+    matches when it serves none."""
+    names = [re.escape(c) for c in SESSION_CHIPS if classify(c).runner == runner]
+    if classify("Ascend310", ascend_runtime).runner == runner:
+        names.append(ASCEND_PATTERN)
+    return "|".join(names) or "(?!x)x"
+
+
+def session_options(chip: str, config: dict, model: str = "gemm") -> dict:
+    """Options of the chip's in-process session, from the validated config: CANN EP (Ascend
+    chips), CUDA EP, TensorRT EP (fp16, engine and timing caches under results/trt_cache/<model>),
+    OpenVINO (precision); none for cpu."""
+    if chip in SESSION_BACKENDS:
+        return dict(config[chip])
+    if is_ascend(chip):
+        ascend = config["ascend"]
+        return {"device_id": ascend["device"], "precision_mode": ascend["precision_mode"]}
+    if chip == "cuda":
+        return {"device_id": config["gpu"]["device"]}
+    if chip == "tensorrt":
+        cache = f"results/trt_cache/{model}"
+        return {
+            "device_id": config["gpu"]["device"],
+            "trt_fp16_enable": config["gpu"]["tensorrt_fp16"],
+            "trt_engine_cache_enable": True,
+            "trt_engine_cache_path": cache,
+            "trt_timing_cache_enable": True,
+            "trt_timing_cache_path": cache,
+        }
+    return {}
 
 
 def ort_providers(chip: str, options: dict | None = None) -> list:
@@ -101,6 +160,4 @@ def runtime_versions(chip: str) -> dict:
 
 def env_file(chip: str) -> str:
     """The conda env file (under envs/) of the in-process session of ``chip``."""
-    if chip in SESSION_BACKENDS:
-        return SESSION_BACKENDS[chip][1]
-    return "onnxruntime-gpu.yaml" if is_gpu(chip) else "onnxruntime.yaml"
+    return classify(chip, "ort-cann").env

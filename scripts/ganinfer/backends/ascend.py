@@ -12,12 +12,11 @@ import shlex
 import shutil
 from pathlib import Path
 
+from ganinfer import registry
 from ganinfer.errors import InputError
 from ganinfer.fileio import atomic_dir, output_name, read_json, write_json
 from ganinfer.inputs import InputSet
 from ganinfer.registry import ModelSpec
-
-DEFAULT_SET_ENV = "/usr/local/Ascend/ascend-toolkit/set_env.sh"
 
 
 def input_shape(spec: ModelSpec, bs: int) -> str:
@@ -92,12 +91,15 @@ def shell(args: list[str]) -> str:
     return " ".join(a if a == LOOP_VAR else shlex.quote(a) for a in args)
 
 
-def setup_lines(tool: str, set_env: str | None, probe: str) -> str:
-    """Shell that sources CANN's set_env.sh when present, then stops at once with one line on
-    stderr when ``tool`` is still missing (``probe`` is a command that fails without it). The rules
+# a command that fails while the tool is missing
+TOOL_PROBES = {"atc": "command -v atc", "ais_bench": "python3 -c 'import ais_bench'"}
+
+
+def setup_lines(tool: str, set_env: str) -> str:
+    """Shell that sources CANN's set_env.sh (config ascend.set_env) when present, then stops at once
+    with one line on stderr when ``tool`` is still missing (its ``TOOL_PROBES`` command fails). The rules
     run it as ``{ <setup>} 2> <log>``, so the line is the rule's log, which Snakemake shows last
     for a failed job."""
-    set_env = set_env or DEFAULT_SET_ENV
     q = shlex.quote(set_env)
     hint = {
         "atc": f"atc not found: source the CANN toolkit's set_env.sh (config ascend.set_env, now {set_env}) "
@@ -108,7 +110,7 @@ def setup_lines(tool: str, set_env: str | None, probe: str) -> str:
     }[tool]
     return (
         f"if [ -f {q} ]; then set +u; . {q}; set -u; fi; "
-        f"{probe} >/dev/null 2>&1 || {{ echo {shlex.quote('error: ' + hint)} >&2; exit 127; }}; "
+        f"{TOOL_PROBES[tool]} >/dev/null 2>&1 || {{ echo {shlex.quote('error: ' + hint)} >&2; exit 127; }}; "
     )
 
 
@@ -268,3 +270,100 @@ def timed_latencies(raw_dir: str) -> tuple[list[float], dict]:
             "use ais_bench 0.0.2 or later for timed runs"
         )
     return [float(t) for t in times], summary
+
+
+# ---- the Ascend rules' shell lines -----------------------------------------------------
+
+
+class RuleShells:
+    """The shell lines of the ATC and ais_bench rules (rules/compile.smk, rules/infer.smk), from the
+    validated config's ``ascend`` and ``perf`` sections; each method is a Snakemake params function.
+    ``snakemake -n -p`` prints the lines they give."""
+
+    def __init__(self, config: dict, scripts: str):
+        self.ascend, self.perf, self.scripts = config["ascend"], config["perf"], scripts
+
+    def setup(self, tool: str):
+        return lambda wildcards: setup_lines(tool, self.ascend["set_env"])
+
+    # ATC appends ".om" to --output itself (newer CANN writes <output>_<os>_<arch>.om), so it writes
+    # next to the target under a temporary prefix, and the one .om it wrote is renamed to the target
+    @staticmethod
+    def atc_prefix(wildcards, output) -> str:
+        return f"{output[0].removesuffix('.om')}.atc"
+
+    @staticmethod
+    def keep_dtype_file(wildcards) -> str:
+        return f"results/{wildcards.model}/om/{wildcards.model}_keep_dtype.cfg"
+
+    def keep_dtype(self, wildcards) -> str:
+        """Writes ATC's --keep_dtype file (operators kept at their precision), when the model has one."""
+        ops = registry.get(wildcards.model).atc.keep_dtype
+        return f"printf '%s\\n' {shlex.join(ops)} > {self.keep_dtype_file(wildcards)}; " if ops else ""
+
+    def atc(self, wildcards, input, output) -> str:
+        spec, prefix = registry.get(wildcards.model), self.atc_prefix(wildcards, output)
+        mode, keep = self.ascend["precision_mode"], self.keep_dtype_file(wildcards)
+        return shell(atc_args(spec, input.onnx, prefix, int(wildcards.bs), wildcards.chip, mode, keep))
+
+    def take_om(self, wildcards, output) -> str:
+        """Renames the one .om ATC wrote to the target, or says in one line on stderr that there is
+        none or several."""
+        prefix = self.atc_prefix(wildcards, output)
+        q = shlex.quote(prefix)
+        msg = shlex.quote(
+            f"error: atc reported success but did not write exactly one {prefix}.om or "
+            f"{prefix}_<os>_<arch>.om; see the ATC output above"
+        )
+        return (
+            f'set -- {q}*.om; if [ "$#" -ne 1 ] || [ ! -f "$1" ]; then echo {msg} "(found: $*)" >&2; '
+            f'rm -f {q}*.om; exit 1; fi; mv "$1" {shlex.quote(output[0])}; '
+        )
+
+    @staticmethod
+    def raw(wildcards, kind: str = "bs") -> str:
+        """ais_bench's own output folder of a run (the rules remove it once collected)."""
+        return f"results/{wildcards.model}/ais/{wildcards.chip}/{kind}{wildcards.bs}"
+
+    def _ais_bench(self, wildcards, kind: str, om: str, **run) -> str:
+        """python3 -m ais_bench writing to the folder ``raw(wildcards, kind)``."""
+        raw, bs, device = self.raw(wildcards, kind), int(wildcards.bs), self.ascend["device"]
+        return shell(ais_bench_args(om, bs, os.path.dirname(raw), os.path.basename(raw), device, **run))
+
+    def _stage(self, script: str, wildcards, **options) -> str:
+        """python3 scripts/<script> --model --chip --bs, then ``options`` as flags (True: the flag alone)."""
+        args = ["python3", os.path.join(self.scripts, script)]
+        for key, value in dict(model=wildcards.model, chip=wildcards.chip, bs=wildcards.bs, **options).items():
+            flag = f"--{key.replace('_', '-')}"
+            args += [flag] if value is True else [flag, str(value)]
+        return shell(args)
+
+    def infer(self, wildcards, input) -> str:
+        """The accuracy run: every sample, in the model's input order."""
+        folders = [f"{input.inputs}/{t.name}" for t in registry.get(wildcards.model).inputs]
+        return self._ais_bench(wildcards, "bs", input.om, inputs=folders)
+
+    def collect(self, wildcards, input, output) -> str:
+        out = dict(out=output.outputs, summary=output.summary)
+        return self._stage("collect_ais.py", wildcards, raw=self.raw(wildcards), inputs=input.inputs, **out)
+
+    def probe(self, wildcards, input) -> str:
+        """The probe run: ascend.probe_loop executions of one batch."""
+        loop, warmup = self.ascend["probe_loop"], self.ascend["warmup_count"]
+        return self._ais_bench(wildcards, "probe_bs", input.om, loop=loop, warmup_count=warmup)
+
+    def timed(self, wildcards, input) -> str:
+        """The timed run: --loop from the calibration ($loop)."""
+        warmup = self.ascend["warmup_count"]
+        return self._ais_bench(wildcards, "perf_bs", input.om, loop=LOOP_VAR, warmup_count=warmup)
+
+    def calibrate(self, wildcards) -> str:
+        """After the probe: prints the timed run's --loop."""
+        probe = self.raw(wildcards, "probe_bs")
+        return self._stage("perf_ais.py", wildcards, probe=probe, calibrate=True, **self.perf)
+
+    def perf_collect(self, wildcards, output) -> str:
+        """After the timed run: the perf record."""
+        run = dict(probe=self.raw(wildcards, "probe_bs"), raw=self.raw(wildcards, "perf_bs"), loop=LOOP_VAR)
+        run.update(warmup_count=self.ascend["warmup_count"], out=output[0])
+        return self._stage("perf_ais.py", wildcards, **run, **self.perf)
