@@ -24,7 +24,7 @@ def _module_file(root: Path, dotted: str) -> Path | None:
     return None
 
 
-def _imports(path: Path) -> set[str]:
+def _imports(path: Path, root: Path) -> set[str]:
     """Dotted names of what ``path`` imports from ``ganinfer`` (``from ganinfer.a import b`` gives
     ``ganinfer.a`` and ``ganinfer.a.b``, a module or not), and of string constants naming a module
     (``importlib.import_module("ganinfer.backends.openvino")``)."""
@@ -32,10 +32,14 @@ def _imports(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             names.update(a.name for a in node.names if a.name.split(".")[0] == PACKAGE)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if node.module.split(".")[0] == PACKAGE:
-                names.add(node.module)
-                names.update(f"{node.module}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:  # relative: from the importing module's package
+                package = path.relative_to(root).with_suffix("").parts[: -node.level]
+                module = ".".join([*package, *filter(None, [module])])
+            if module.split(".")[0] == PACKAGE:
+                names.add(module)
+                names.update(f"{module}.{a.name}" for a in node.names)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith(PACKAGE + "."):
             names.add(node.value)
     return names
@@ -53,7 +57,7 @@ def stage_sources(script: str) -> tuple[str, ...]:
         if path in seen:
             continue
         seen.add(path)
-        for dotted in _imports(path):
+        for dotted in _imports(path, root):
             parts = dotted.split(".")
             # a package's __init__ runs before any of its modules
             for i in range(1, len(parts) + 1):
