@@ -261,7 +261,10 @@ def test_whole_model_matches_upstream_formulation(size, request):
         single = model(x1[1:], x2[1:])
     assert out.shape == (2, 3, 256, 128)
     torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-4)
-    torch.testing.assert_close(single, out[1:], rtol=1e-4, atol=1e-4)  # samples do not mix
+    # samples do not mix: a batch of one runs other conv kernels (oneDNN picks them per shape), which
+    # moved one output of the small model by 1.19e-4 on an AVX2 EPYC (Zen 3; up to 9e-5 on other seeds,
+    # 4e-6 for the full model); another sample's appearance code moves it by 0.8 to 2.5
+    torch.testing.assert_close(single, out[1:], rtol=0, atol=1e-3)
 
 
 def test_appearance_code_layout(small):
