@@ -128,7 +128,8 @@ def test_bf16_accuracy_row_is_reported_and_flagged(workdir, tmp_path):
     assert row["passed"] == ("PASS" if rec["min_cosine"] >= threshold else "FAIL")
     if "BF16" in openvino.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES"):
         assert rec["max_abs_diff"] > 1e-5 and row["passed"] == "FAIL"  # f32: about 1e-7
-    assert "openvino" in tables.accuracy_markdown([row]) and "FAIL" in tables.accuracy_markdown([row])
+    # the verdict is in the markdown as it is: FAIL on a CPU with BF16, PASS where bf16 runs as f32
+    assert "openvino" in tables.accuracy_markdown([row]) and row["passed"] in tables.accuracy_markdown([row])
 
 
 def test_choose_mode_keeps_the_faster_and_records_both(monkeypatch):

@@ -121,7 +121,9 @@ def test_perf_table(workdir):
     md = (wd / "results/tables/perf.md").read_text()
     best = max(rows[:2], key=lambda r: float(r["throughput_fps"]))
     assert "| batch size | cpu (img/s) | % of GEMM peak (cpu) |" in md
-    assert f"| best | {float(best['throughput_fps']):,.0f} (bs{best['batch_size']}) |" in md
+    fps = float(best["throughput_fps"])
+    shown = f"{fps:,.1f}" if fps < 100 else f"{fps:,.0f}"  # one decimal below 100 img/s
+    assert f"| best | {shown} (bs{best['batch_size']}) |" in md
 
 
 def scheduler_events(log: str) -> list[tuple[str, str, str]]:
