@@ -132,7 +132,7 @@ def preprocess_input(wildcards):
         inputs["weights"] = f"resources/weights/{wildcards.model}.pth"
     folder = dataset_param(wildcards)
     if folder:
-        inputs["dataset"] = track(f"{wildcards.model}_dataset", [folder])
+        inputs["listing"] = track(f"{wildcards.model}_dataset", [folder])
     return inputs
 
 
@@ -570,8 +570,8 @@ def quality_inputs(wildcards):
         chip, bs = source.rsplit("_bs", 1)
         inputs = {"outputs": f"results/{model}/outputs/{chip}/bs{bs}"}
     for key, path in (
-        ("inception", quality_weights(wildcards)),
-        ("reference", quality_reference(wildcards)),
+        ("inception_weights", quality_weights(wildcards)),
+        ("reference_stats", quality_reference(wildcards)),
     ):
         if path and (path.startswith("resources/quality/") or os.path.exists(path)):
             inputs[key] = path
@@ -585,5 +585,5 @@ def quality_stats_inputs(wildcards):
         "listing": track(f"{wildcards.model}_reference", [folder]),
     }
     if os.path.exists(quality_weights(wildcards)):
-        inputs["inception"] = quality_weights(wildcards)
+        inputs["inception_weights"] = quality_weights(wildcards)
     return inputs

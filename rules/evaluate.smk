@@ -77,7 +77,6 @@ rule quality_stats:
         "../envs/torch.yaml"
     threads: 2
     params:
-        images=quality_reference_path,
         inception=quality_weights,
         batch=config["quality"]["batch"],
     script:

@@ -7,7 +7,7 @@ localrules:
 
 rule plots:
     input:
-        perf="results/tables/perf.csv",
+        table="results/tables/perf.csv",
         records=perf_files(),
     output:
         throughput=plot_outputs("throughput"),
@@ -20,6 +20,7 @@ rule plots:
     conda:
         "../envs/report.yaml"
     params:
+        outdir=lambda w, output: os.path.dirname(output.md),
         models=config["models"],
         chips=config["chips"],
         peak_chips=peak_chips(),

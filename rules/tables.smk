@@ -7,15 +7,15 @@ rule tables:
     input:
         unpack(table_inputs),
     output:
-        perf=report(
+        perf_csv=report(
             "results/tables/perf.csv", caption="../report/perf.rst", category="Tables"
         ),
-        accuracy=report(
+        accuracy_csv=report(
             "results/tables/accuracy.csv",
             caption="../report/accuracy.rst",
             category="Tables",
         ),
-        quality=report(
+        quality_csv=report(
             "results/tables/quality.csv",
             caption="../report/quality.rst",
             category="Tables",
@@ -30,6 +30,7 @@ rule tables:
     conda:
         "../envs/report.yaml"
     params:
+        outdir=lambda w, output: os.path.dirname(output.perf_csv),
         ratios=config["perf_table"]["ratios"],
         check=config["perf_table"]["check"],
     script:
@@ -48,14 +49,16 @@ rule readme:
         grids=grid_files(),
         plots_md="results/plots/plots.md",
         plots_tsv="results/plots/plots.tsv",
-        plots=plot_files(),
+        plot_images=plot_files(),
     output:
-        "results/tables/readme.done",
+        stamp="results/tables/readme.done",
     log:
         "results/logs/readme.log",
     conda:
         "../envs/report.yaml"
     params:
+        tables=lambda w, input: os.path.dirname(input.perf),
+        plots=lambda w, input: os.path.dirname(input.plots_md),
         readme="README.md",
     script:
         "../scripts/readme.py"
