@@ -28,12 +28,12 @@ from ganinfer.inputs import InputSet
 
 def run(
     model: str,
+    bs: int,
     onnx: str,
     inputs: str,
-    chip: Annotated[str, cli.Arg(default="cpu")],
-    bs: int,
     out: str,
     bench: Annotated[dict, cli.Setting("perf")],
+    chip: str = "cpu",
     threads: int = 1,
     provider_options: Annotated[dict | None, PROVIDER_OPTIONS] = None,
     config: Annotated[dict | None, cli.Arg(help="the workflow config (JSON), for the provenance hash")] = None,

@@ -5,8 +5,8 @@ A script ends with ``cli.main(run)``; ``run``'s signature declares its arguments
 Under Snakemake (the global ``snakemake`` object), each parameter is taken by name from the
 job's input, output, params or wildcards, or is ``threads`` or ``config`` (the whole workflow
 config); ``out`` is also the job's first output. Wildcards (strings) are converted by the
-annotation. A parameter found nowhere (and without a default) or in two places is an error
-naming the script, the parameter and the rule.
+annotation; a config setting (below) comes in params like any other. A parameter found nowhere
+(and without a default) or in two places is an error naming the script, the parameter and the rule.
 
 By hand, each parameter is an option ``--name`` (underscores as dashes), required without a
 default, typed by its annotation: ``bool`` is a switch, ``list[T]`` takes one or more values,
@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 from ganinfer.errors import InputError
 
-TYPES = {"integer": int, "number": float, "boolean": bool, "string": str}
+TYPES = {"integer": int, "number": float}  # of a section's keys by hand (others: strings)
 
 
 @dataclass(frozen=True)
