@@ -63,7 +63,7 @@ def preprocess_input(wildcards):
         inputs["weights"] = f"resources/weights/{wildcards.model}.pth"
     folder = config["datasets"].get(wildcards.model)
     if folder:
-        inputs["dataset"] = track(f"{wildcards.model}_dataset", [folder])
+        inputs["listing"] = track(f"{wildcards.model}_dataset", [folder])
     return inputs
 
 

@@ -81,7 +81,6 @@ rule quality_stats:
         "../envs/torch.yaml"
     threads: 2
     params:
-        images=quality_param(config_checks.quality_reference_path),
         inception=quality_param(config_checks.quality_weights),
         batch=config["quality"]["batch"],
     script:

@@ -7,7 +7,7 @@ localrules:
 
 rule plots:
     input:
-        perf="results/tables/perf.csv",
+        table="results/tables/perf.csv",
         records=perf_files(),
         code=code("plots.py"),
     output:
@@ -21,6 +21,7 @@ rule plots:
     conda:
         "../envs/report.yaml"
     params:
+        outdir=lambda w, output: os.path.dirname(output.md),
         models=config["models"],
         chips=config["chips"],
         peak_chips=peak_chips(),

@@ -8,15 +8,15 @@ rule tables:
         unpack(table_inputs),
         code=code("tables.py"),
     output:
-        perf=report(
+        perf_csv=report(
             "results/tables/perf.csv", caption="../report/perf.rst", category="Tables"
         ),
-        accuracy=report(
+        accuracy_csv=report(
             "results/tables/accuracy.csv",
             caption="../report/accuracy.rst",
             category="Tables",
         ),
-        quality=report(
+        quality_csv=report(
             "results/tables/quality.csv",
             caption="../report/quality.rst",
             category="Tables",
@@ -31,6 +31,7 @@ rule tables:
     conda:
         "../envs/report.yaml"
     params:
+        outdir=lambda w, output: os.path.dirname(output.perf_csv),
         ratios=config["perf_table"]["ratios"],
         check=config["perf_table"]["check"],
     script:
@@ -49,15 +50,17 @@ rule readme:
         grids=grid_files(),
         plots_md="results/plots/plots.md",
         plots_tsv="results/plots/plots.tsv",
-        plots=plot_files(),
+        plot_images=plot_files(),
         code=code("readme.py"),
     output:
-        "results/tables/readme.done",
+        stamp="results/tables/readme.done",
     log:
         "results/logs/readme.log",
     conda:
         "../envs/report.yaml"
     params:
+        tables=lambda w, input: os.path.dirname(input.perf),
+        plots=lambda w, input: os.path.dirname(input.plots_md),
         readme="README.md",
     script:
         "../scripts/readme.py"

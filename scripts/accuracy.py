@@ -4,7 +4,7 @@ By hand:  python scripts/accuracy.py --model dcgan --chip cpu --bs 4 --outputs r
               --reference results/dcgan/reference --out acc.json [--threshold 0.99]
 """
 
-import argparse
+from typing import Annotated
 
 from ganinfer import cli, registry
 from ganinfer.accuracy import compare_folders
@@ -12,7 +12,17 @@ from ganinfer.fileio import read_json, write_json
 from ganinfer.samples import display_name, read_manifest
 
 
-def run(model, chip, bs, outputs, reference, out, threshold=0.99, summary=None, inputs=None):
+def run(
+    model: str,
+    chip: str,
+    bs: int,
+    outputs: str,
+    reference: str,
+    out: str,
+    threshold: Annotated[float, cli.Setting("accuracy.threshold")],
+    summary: Annotated[str | None, cli.Arg(help="the inference summary json (gives the backend column)")] = None,
+    inputs: Annotated[str | None, cli.Arg(help="the inputs folder (its manifest.json names the sources)")] = None,
+):
     spec = registry.get(model)
     shape = spec.output.shape if "channel_cosine" in spec.accuracy else None
     rec = compare_folders(outputs, reference, threshold, shape)
@@ -38,33 +48,5 @@ def run(model, chip, bs, outputs, reference, out, threshold=0.99, summary=None, 
     )
 
 
-def parser():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True)
-    p.add_argument("--chip", required=True)
-    p.add_argument("--bs", type=int, required=True)
-    p.add_argument("--outputs", required=True)
-    p.add_argument("--reference", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--threshold", type=float, default=0.99)
-    p.add_argument("--summary", help="the inference summary json (gives the backend column)")
-    p.add_argument("--inputs", help="the inputs folder (its manifest.json gives the source file names)")
-    return cli.add_log(p)
-
-
-def from_snakemake(smk):
-    return dict(
-        model=smk.wildcards.model,
-        chip=smk.wildcards.chip,
-        bs=int(smk.wildcards.bs),
-        outputs=smk.input.outputs,
-        reference=smk.input.reference,
-        out=smk.output[0],
-        threshold=smk.params.threshold,
-        summary=smk.input.summary,
-        inputs=smk.input.inputs,
-    )
-
-
 if __name__ == "__main__":
-    cli.main(run, parser, globals().get("snakemake"), from_snakemake)
+    cli.main(run)

@@ -13,13 +13,11 @@ By hand:  python scripts/collect_ais.py --model dcgan --chip Ascend310P3 --bs 4 
               --summary results/dcgan/outputs/Ascend310P3/bs4_summary.json
 """
 
-import argparse
-
 from ganinfer import cli, registry
 from ganinfer.backends.ascend import collect_outputs
 
 
-def run(model, chip, bs, raw, inputs, out, summary):
+def run(model: str, chip: str, bs: int, raw: str, inputs: str, out: str, summary: str):
     spec = registry.get(model)
     extra = {"chip": chip, "batch_size": bs, "backend": "ais_bench"}
     rec = collect_outputs(spec, inputs, raw, out, summary, extra)
@@ -27,13 +25,5 @@ def run(model, chip, bs, raw, inputs, out, summary):
     print(f"{model} {chip} bs{bs}: {rec['samples']} outputs collected, NPU compute mean {mean:.3f} ms -> {out}")
 
 
-def parser():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    for name in ("model", "chip", "raw", "inputs", "out", "summary"):
-        p.add_argument(f"--{name}", required=True)
-    p.add_argument("--bs", type=int, required=True)
-    return cli.add_log(p)
-
-
 if __name__ == "__main__":
-    cli.main(run, parser)
+    cli.main(run)

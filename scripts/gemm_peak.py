@@ -6,20 +6,29 @@ MatMul of each size is timed (every size twice, in turn) and the best sustained 
 By hand:  python scripts/gemm_peak.py --chip cpu --out gemm_cpu.json [--threads 2 --sizes 256 512 1024]
 """
 
-import argparse
 import os
+from typing import Annotated
 
 from ganinfer import cli
 from ganinfer.backends import runtime_versions
-from ganinfer.backends.onnxruntime import add_provider_option
-from ganinfer.bench import BenchSettings, add_arguments, available_cores, job_arguments, provenance, with_settings
+from ganinfer.backends.onnxruntime import PROVIDER_OPTIONS
+from ganinfer.bench import BenchSettings, available_cores, provenance
 from ganinfer.fileio import write_json
 from ganinfer.roofline import gemm_peak
 
 SIZES = (256, 384, 512, 768, 1024)
 
 
-def run(chip, out, threads=1, sizes=SIZES, repeats=2, bench=None, provider_options=None, config=None):
+def run(
+    out: str,
+    bench: Annotated[dict, cli.Setting("perf")],
+    chip: str = "cpu",
+    threads: int = 1,
+    sizes: list[int] = SIZES,
+    repeats: Annotated[int, cli.Arg(help="times every size is timed, in turn")] = 2,
+    provider_options: Annotated[dict | None, PROVIDER_OPTIONS] = None,
+    config: Annotated[dict | None, cli.Arg(help="the workflow config (JSON), for the provenance hash")] = None,
+):
     settings = BenchSettings.from_config(bench)
     rec = gemm_peak(chip, min(threads, available_cores()), settings, sizes, repeats, provider_options)
     for r in rec["runs"]:
@@ -31,18 +40,5 @@ def run(chip, out, threads=1, sizes=SIZES, repeats=2, bench=None, provider_optio
     print(f"{chip}: {rec['precision']} GEMM peak {peak} -> {out}")
 
 
-def parser():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--chip", default="cpu")
-    p.add_argument("--out", required=True)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
-    p.add_argument("--repeats", type=int, default=2, help="times every size is timed, in turn")
-    add_provider_option(p)
-    add_arguments(p)
-    return cli.add_log(p)
-
-
 if __name__ == "__main__":
-    smk = globals().get("snakemake")
-    cli.main(run if smk else with_settings(run), parser, smk, job_arguments)
+    cli.main(run)

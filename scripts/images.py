@@ -8,12 +8,13 @@ PNGs are named after the sample's source file when the inputs' manifest has one
 (``img1.jpg`` -> ``img1.jpg.png``; ``0001/p.png`` -> ``0001__p.png.png``), else after the output.
 """
 
-import argparse
 from pathlib import Path
+from typing import Annotated
 
 from ganinfer import cli, registry
 from ganinfer.fileio import atomic_dir, atomic_path, list_bins, read_bin, read_json
-from ganinfer.images import captioned, grid, save_png, thumbnail, to_uint8
+from ganinfer.images import captioned, save_png, thumbnail, to_uint8
+from ganinfer.images import grid as grid_of
 from ganinfer.samples import read_manifest
 
 
@@ -23,7 +24,23 @@ def png_name(output: Path, manifest: dict) -> str:
     return f"{source.replace('/', '__')}.png" if source else f"{output.stem}.png"
 
 
-def run(model, outputs, summary, out, grid_png, caption="", grid_count=64, inputs=None):
+def run(
+    model: str,
+    outputs: str,
+    summary: str,
+    out: str,
+    grid: str,
+    grid_count: Annotated[int, cli.Setting("images.grid_count")],
+    caption: str = "",
+    inputs: Annotated[str | None, cli.Arg(help="the inputs folder (its manifest.json names the sources)")] = None,
+    weights_info: Annotated[
+        str | None, cli.Arg(help="weights json: the workflow caption (model | chip | bs | weights)")
+    ] = None,
+    chip: str = "",
+    bs: int = 0,
+):
+    if weights_info:  # the workflow's caption
+        caption = f"{model} | {chip} | bs{bs} | {read_json(weights_info)['weights']} weights"
     spec = registry.get(model)
     shape = tuple(read_json(summary).get("output_shape") or spec.output.shape)
     files = list_bins(outputs)
@@ -38,38 +55,10 @@ def run(model, outputs, summary, out, grid_png, caption="", grid_count=64, input
                 shown.append(manifest.get(f.stem.removesuffix("_0"), {}).get("file"))
     if shown and shown[0]:  # the user's names of the first and last image of the grid
         caption = f"{caption} | {shown[0]} .. {shown[-1]}" if len(shown) > 1 else f"{caption} | {shown[0]}"
-    with atomic_path(Path(grid_png)) as tmp:
-        save_png(captioned(grid(first), caption), tmp)
-    print(f"{model}: {len(files)} PNGs ({spec.postprocess}) -> {out}; grid of {len(first)} -> {grid_png}")
-
-
-def parser():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True)
-    p.add_argument("--outputs", required=True)
-    p.add_argument("--summary", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--grid", dest="grid_png", required=True)
-    p.add_argument("--caption", default="")
-    p.add_argument("--grid-count", type=int, default=64)
-    p.add_argument("--inputs", help="the inputs folder (its manifest.json gives the source file names)")
-    return cli.add_log(p)
-
-
-def from_snakemake(smk):
-    w = smk.wildcards
-    weights = read_json(smk.input.weights_info)["weights"]
-    return dict(
-        model=w.model,
-        outputs=smk.input.outputs,
-        summary=smk.input.summary,
-        out=smk.output.images,
-        grid_png=smk.output.grid,
-        caption=f"{w.model} | {w.chip} | bs{w.bs} | {weights} weights",
-        grid_count=smk.params.grid_count,
-        inputs=smk.input.inputs,
-    )
+    with atomic_path(Path(grid)) as tmp:
+        save_png(captioned(grid_of(first), caption), tmp)
+    print(f"{model}: {len(files)} PNGs ({spec.postprocess}) -> {out}; grid of {len(first)} -> {grid}")
 
 
 if __name__ == "__main__":
-    cli.main(run, parser, globals().get("snakemake"), from_snakemake)
+    cli.main(run)

@@ -5,14 +5,12 @@ their input grid).
 By hand:  python scripts/macs.py --model dcgan --onnx results/dcgan/onnx/dcgan_bs1.onnx --out dcgan_macs.json
 """
 
-import argparse
-
 from ganinfer import cli, registry
 from ganinfer.fileio import write_json
 from ganinfer.roofline import graph_macs
 
 
-def run(model, onnx, out):
+def run(model: str, onnx: str, out: str):
     registry.get(model)
     info = {"model": model, "onnx": str(onnx), **graph_macs(onnx)}
     write_json(info, out)
@@ -20,17 +18,5 @@ def run(model, onnx, out):
     print(f"{model}: {info['macs_per_image'] / 1e6:,.2f} M MACs per image ({by_op}) -> {out}")
 
 
-def parser():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True)
-    p.add_argument("--onnx", required=True)
-    p.add_argument("--out", required=True)
-    return cli.add_log(p)
-
-
-def from_snakemake(smk):
-    return dict(model=smk.wildcards.model, onnx=smk.input.onnx, out=smk.output[0])
-
-
 if __name__ == "__main__":
-    cli.main(run, parser, globals().get("snakemake"), from_snakemake)
+    cli.main(run)

@@ -8,28 +8,36 @@ By hand:  python scripts/perf.py --model dcgan --onnx dcgan_bs4.onnx --inputs re
               --chip cpu --bs 4 --out perf.json [--threads 2 --min-seconds 2 --min-iterations 50]
 """
 
-import argparse
 import os
+from typing import Annotated
 
 from ganinfer import cli, registry
 from ganinfer.backends import open_session, runtime_versions
-from ganinfer.backends.onnxruntime import add_provider_option
+from ganinfer.backends.onnxruntime import PROVIDER_OPTIONS
 from ganinfer.bench import (
     BenchSettings,
-    add_arguments,
     available_cores,
     choose_mode,
     gpu_name,
-    job_arguments,
     measure,
     provenance,
-    with_settings,
 )
 from ganinfer.fileio import write_json
 from ganinfer.inputs import InputSet
 
 
-def run(model, onnx, inputs, chip, bs, out, threads=1, bench=None, provider_options=None, config=None):
+def run(
+    model: str,
+    bs: int,
+    onnx: str,
+    inputs: str,
+    out: str,
+    bench: Annotated[dict, cli.Setting("perf")],
+    chip: str = "cpu",
+    threads: int = 1,
+    provider_options: Annotated[dict | None, PROVIDER_OPTIONS] = None,
+    config: Annotated[dict | None, cli.Arg(help="the workflow config (JSON), for the provenance hash")] = None,
+):
     spec = registry.get(model)
     settings = BenchSettings.from_config(bench)
     # the rule may claim every scheduler slot (to run alone); use at most the cores we have
@@ -77,30 +85,5 @@ def run(model, onnx, inputs, chip, bs, out, threads=1, bench=None, provider_opti
     )
 
 
-def parser():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True)
-    p.add_argument("--onnx", required=True)
-    p.add_argument("--inputs", required=True)
-    p.add_argument("--chip", default="cpu")
-    p.add_argument("--bs", type=int, required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--threads", type=int, default=1)
-    add_provider_option(p)
-    add_arguments(p)
-    return cli.add_log(p)
-
-
-def from_snakemake(smk):
-    return dict(
-        **job_arguments(smk),
-        model=smk.wildcards.model,
-        onnx=smk.input.onnx,
-        inputs=smk.input.inputs,
-        bs=int(smk.wildcards.bs),
-    )
-
-
 if __name__ == "__main__":
-    smk = globals().get("snakemake")
-    cli.main(run if smk else with_settings(run), parser, smk, from_snakemake)
+    cli.main(run)

@@ -13,20 +13,12 @@ By hand:  python scripts/perf_ais.py --calibrate --probe results/dcgan/ais/Ascen
               --out results/dcgan/perf/Ascend310P3/bs4.json [--min-iterations 10 --min-seconds 1]
 """
 
-import argparse
 import os
+from typing import Annotated
 
 from ganinfer import cli, registry
 from ganinfer.backends.ascend import ais_versions, find_summary, remove_raw, timed_latencies
-from ganinfer.bench import (
-    LOOP_HEADROOM,
-    BenchSettings,
-    add_arguments,
-    calibrated_loop,
-    provenance,
-    record,
-    with_settings,
-)
+from ganinfer.bench import LOOP_HEADROOM, BenchSettings, calibrated_loop, provenance, record
 from ganinfer.errors import InputError
 from ganinfer.fileio import read_json, write_json
 from ganinfer.stats import throughput
@@ -41,7 +33,7 @@ def probe_stats(probe) -> dict:
     return {"mean_ms": mean, "count": int(compute.get("count", len(summary.get("npu_compute_time_list", []))))}
 
 
-def calibrate(probe, bench=None) -> int:
+def loop_count(probe, bench=None) -> int:
     """The timed run's ``--loop`` from the probe's summary (printed for the rule's shell)."""
     try:
         loop = calibrated_loop(probe_stats(probe)["mean_ms"], BenchSettings.from_config(bench))
@@ -52,10 +44,21 @@ def calibrate(probe, bench=None) -> int:
     return loop
 
 
-def run(model, chip, bs, raw, out, probe, loop, warmup_count, calibrate_only=False, bench=None):
+def run(
+    model: str,
+    chip: str,
+    bs: int,
+    probe: str,
+    bench: Annotated[dict, cli.Setting("perf")],
+    raw: Annotated[str | None, cli.Arg(help="the timed run's output folder")] = None,
+    out: Annotated[str | None, cli.Arg(help="the perf record")] = None,
+    loop: Annotated[int, cli.Arg(help="the timed run's --loop")] = 0,
+    warmup_count: int = 0,
+    calibrate: Annotated[bool, cli.Arg(help="print the timed run's --loop")] = False,
+):
     registry.get(model)
-    if calibrate_only:
-        calibrate(probe, bench)
+    if calibrate:
+        loop_count(probe, bench)
         return
     try:
         settings = BenchSettings.from_config(bench)
@@ -107,19 +110,5 @@ def run(model, chip, bs, raw, out, probe, loop, warmup_count, calibrate_only=Fal
     )
 
 
-def parser():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--calibrate", dest="calibrate_only", action="store_true", help="print the timed run's --loop")
-    for name in ("model", "chip", "probe"):
-        p.add_argument(f"--{name}", required=True)
-    p.add_argument("--raw", help="the timed run's output folder")
-    p.add_argument("--out", help="the perf record")
-    p.add_argument("--bs", type=int, required=True)
-    p.add_argument("--loop", type=int, default=0, help="the timed run's --loop")
-    p.add_argument("--warmup-count", dest="warmup_count", type=int, default=0)
-    add_arguments(p)
-    return cli.add_log(p)
-
-
 if __name__ == "__main__":
-    cli.main(with_settings(run), parser)
+    cli.main(run)

@@ -6,9 +6,9 @@ By hand:  python scripts/plots.py --table results/tables/perf.csv --records resu
               --outdir results/plots
 """
 
-import argparse
 import csv
 from pathlib import Path
+from typing import Annotated
 
 from ganinfer import cli
 from ganinfer.fileio import read_json
@@ -16,7 +16,14 @@ from ganinfer.plots import copy_list, markdown, plot_paths, readme_order, write_
 from ganinfer.tables import write_text
 
 
-def run(table, records, outdir, models=None, chips=None, peak_chips=None):
+def run(
+    table: Annotated[str, cli.Arg(help="perf.csv")],
+    records: Annotated[list[str], cli.Arg(help="the perf records (results/*/perf/*/bs*.json)")],
+    outdir: str,
+    models: list[str] | None = None,
+    chips: list[str] | None = None,
+    peak_chips: list[str] | None = None,
+):
     with open(table) as f:
         rows = list(csv.DictReader(f))
     recs = [read_json(p) for p in records]
@@ -32,24 +39,5 @@ def run(table, records, outdir, models=None, chips=None, peak_chips=None):
     print(f"{len(shown)} plots ({len(rows)} perf rows, {len(recs)} perf records) -> {outdir}")
 
 
-def parser():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--table", required=True, help="perf.csv")
-    p.add_argument("--records", nargs="+", required=True, help="the perf records (results/*/perf/*/bs*.json)")
-    p.add_argument("--outdir", required=True)
-    return cli.add_log(p)
-
-
-def from_snakemake(smk):
-    return dict(
-        table=smk.input.perf,
-        records=smk.input.records,
-        outdir=str(Path(smk.output.md).parent),
-        models=smk.params.models,
-        chips=smk.params.chips,
-        peak_chips=smk.params.peak_chips,
-    )
-
-
 if __name__ == "__main__":
-    cli.main(run, parser, globals().get("snakemake"), from_snakemake)
+    cli.main(run)

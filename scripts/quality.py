@@ -8,8 +8,8 @@ By hand:  python scripts/quality.py --model biggan --source pth --outputs result
               --out q.json --inception inception_v3_google.pth --reference I128_inception_moments.npz
 """
 
-import argparse
 import time
+from typing import Annotated
 
 import numpy as np
 
@@ -78,7 +78,24 @@ def measure(record, spec, q, outputs, inception, reference, splits, batch):
     record["torch_version"] = torch.__version__
 
 
-def run(model, source, outputs, out, inception=None, reference=None, bs=None, splits=10, batch=50, threads=1):
+def run(
+    model: str,
+    source: Annotated[str, cli.Arg(help="pth (the PyTorch reference) or the chip of the outputs")],
+    outputs: Annotated[str, cli.Arg(help="folder of <stem>_0.bin generator outputs")],
+    out: Annotated[str, cli.Arg(help="json record")],
+    splits: Annotated[int, cli.Setting("quality.is_splits")],
+    batch: Annotated[int, cli.Setting("quality.batch")],
+    inception: Annotated[
+        str | None, cli.Arg(help="Inception weights of the procedure (absent: not configured)")
+    ] = None,
+    reference: Annotated[str | None, cli.Arg(help="FID reference .npz, mu and sigma (absent: not configured)")] = None,
+    bs: Annotated[int | None, cli.Arg(help="batch size of the chip's outputs")] = None,
+    threads: int = 1,
+):
+    chip, _, tail = source.partition("_bs")
+    if tail:  # the workflow's {chip}_bs{bs}
+        source, bs = chip, int(tail)
+    inception, reference = inception or None, reference or None
     spec, q = registry.get(model), registry.quality(model)
     start = time.perf_counter()
     unset = "not configured"
@@ -122,37 +139,5 @@ def run(model, source, outputs, out, inception=None, reference=None, bs=None, sp
     print(f"{model} {source}: {record['images']} images; {'; '.join(shown)} ({record['seconds']:.1f} s) -> {out}")
 
 
-def parser():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True)
-    p.add_argument("--source", required=True, help="pth (the PyTorch reference) or the chip of the outputs")
-    p.add_argument("--bs", type=int, help="batch size of the chip's outputs")
-    p.add_argument("--outputs", required=True, help="folder of <stem>_0.bin generator outputs")
-    p.add_argument("--out", required=True, help="json record")
-    p.add_argument("--inception", help="Inception weights of the model's procedure (absent: not configured)")
-    p.add_argument("--reference", help="FID reference .npz with mu and sigma (absent: FID not configured)")
-    p.add_argument("--splits", type=int, default=10)
-    p.add_argument("--batch", type=int, default=50)
-    p.add_argument("--threads", type=int, default=1)
-    return cli.add_log(p)
-
-
-def from_snakemake(smk):
-    source = smk.wildcards.source
-    chip, _, bs = source.partition("_bs")
-    return dict(
-        model=smk.wildcards.model,
-        source=chip,
-        bs=int(bs) if bs else None,
-        outputs=smk.input.outputs,
-        out=smk.output[0],
-        inception=smk.params.inception or None,
-        reference=smk.params.reference or None,
-        splits=smk.params.splits,
-        batch=smk.params.batch,
-        threads=smk.threads,
-    )
-
-
 if __name__ == "__main__":
-    cli.main(run, parser, globals().get("snakemake"), from_snakemake)
+    cli.main(run)

@@ -8,14 +8,21 @@ By hand:  python scripts/quality_stats.py --model dgnet --images Market/pytorch/
               --inception pt_inception-2015-12-05-6726825d.pth --out dgnet_reference.npz
 """
 
-import argparse
 import time
+from typing import Annotated
 
 from ganinfer import cli, registry
 from ganinfer.quality import chunks, gaussian_stats, image_files, read_image, write_stats
 
 
-def run(model, images, inception, out, batch=50, threads=1):
+def run(
+    model: Annotated[str, cli.Arg(help="model whose quality procedure (network, resize) is used")],
+    images: Annotated[str, cli.Arg(help="folder of reference images")],
+    inception: Annotated[str, cli.Arg(help="Inception weights of the procedure")],
+    out: Annotated[str, cli.Arg(help=".npz with mu, sigma, count, source")],
+    batch: Annotated[int, cli.Setting("quality.batch")],
+    threads: int = 1,
+):
     import torch
 
     from ganinfer import inception as inc
@@ -31,27 +38,5 @@ def run(model, images, inception, out, batch=50, threads=1):
     print(f"{model}: FID statistics of {len(files)} images in {images} ({time.perf_counter() - start:.1f} s) -> {out}")
 
 
-def parser():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True, help="model whose quality procedure (network, resize) is used")
-    p.add_argument("--images", required=True, help="folder of reference images")
-    p.add_argument("--inception", required=True, help="Inception weights of the procedure")
-    p.add_argument("--out", required=True, help=".npz with mu, sigma, count, source")
-    p.add_argument("--batch", type=int, default=50)
-    p.add_argument("--threads", type=int, default=1)
-    return cli.add_log(p)
-
-
-def from_snakemake(smk):
-    return dict(
-        model=smk.wildcards.model,
-        images=smk.params.images,
-        inception=smk.params.inception,
-        out=smk.output[0],
-        batch=smk.params.batch,
-        threads=smk.threads,
-    )
-
-
 if __name__ == "__main__":
-    cli.main(run, parser, globals().get("snakemake"), from_snakemake)
+    cli.main(run)

@@ -6,9 +6,9 @@ By hand:  python scripts/readme.py --tables results/tables [--plots results/plot
               --stamp results/tables/readme.done
 """
 
-import argparse
 import shutil
 from pathlib import Path
+from typing import Annotated
 
 from ganinfer import cli
 from ganinfer.fileio import atomic_path
@@ -17,7 +17,12 @@ from ganinfer.readme import update_readme
 SECTIONS = ("perf", "accuracy", "quality", "images")
 
 
-def run(tables, readme, stamp, plots=None):
+def run(
+    tables: str,
+    stamp: str,
+    readme: str = "README.md",
+    plots: Annotated[str | None, cli.Arg(help="results/plots: also copy the plots and their section")] = None,
+):
     tables, root = Path(tables), Path(readme).parent
     copies = [tables / "images.tsv", *([Path(plots) / "plots.tsv"] if plots else [])]
     for line in (ln for tsv in copies for ln in tsv.read_text().splitlines()):
@@ -33,23 +38,5 @@ def run(tables, readme, stamp, plots=None):
     print(f"{readme}: {'updated' if changed else 'already up to date'}")
 
 
-def parser():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--tables", required=True)
-    p.add_argument("--plots", help="results/plots: also copy the plots and rewrite the plots section")
-    p.add_argument("--readme", default="README.md")
-    p.add_argument("--stamp", required=True)
-    return cli.add_log(p)
-
-
-def from_snakemake(smk):
-    return dict(
-        tables=str(Path(smk.input.perf).parent),
-        readme=smk.params.readme,
-        stamp=smk.output[0],
-        plots=str(Path(smk.input.plots_md).parent),
-    )
-
-
 if __name__ == "__main__":
-    cli.main(run, parser, globals().get("snakemake"), from_snakemake)
+    cli.main(run)

@@ -6,8 +6,8 @@ By hand:  python scripts/reference.py --model dcgan --weights resources/weights/
               --inputs results/dcgan/inputs --out results/dcgan/reference
 """
 
-import argparse
 from pathlib import Path
+from typing import Annotated
 
 from ganinfer import cli, registry
 from ganinfer.checkpoint import load_generator
@@ -15,7 +15,14 @@ from ganinfer.fileio import atomic_dir, write_bin
 from ganinfer.inputs import InputSet
 
 
-def run(model, weights, inputs, out, batch=64, threads=1):
+def run(
+    model: str,
+    weights: str,
+    inputs: str,
+    out: str,
+    batch: Annotated[int, cli.Setting("accuracy.reference_batch")],
+    threads: int = 1,
+):
     import torch
 
     torch.set_num_threads(max(1, threads))
@@ -30,27 +37,5 @@ def run(model, weights, inputs, out, batch=64, threads=1):
     print(f"{model}: PyTorch {torch.__version__} reference for {len(samples)} samples -> {out}")
 
 
-def parser():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True)
-    p.add_argument("--weights", required=True)
-    p.add_argument("--inputs", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--threads", type=int, default=1)
-    return cli.add_log(p)
-
-
-def from_snakemake(smk):
-    return dict(
-        model=smk.wildcards.model,
-        weights=smk.input.weights,
-        inputs=smk.input.inputs,
-        out=smk.output[0],
-        batch=smk.params.batch,
-        threads=smk.threads,
-    )
-
-
 if __name__ == "__main__":
-    cli.main(run, parser, globals().get("snakemake"), from_snakemake)
+    cli.main(run)

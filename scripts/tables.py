@@ -9,9 +9,9 @@ By hand:  python scripts/tables.py --perf results/*/perf/*/*.json --accuracy res
               [--ratio Ascend310P3 Ascend310 --check Ascend310P3 Ascend310 0.5]
 """
 
-import argparse
 import re
 from pathlib import Path
+from typing import Annotated
 
 from ganinfer import cli
 from ganinfer.fileio import read_json
@@ -53,7 +53,33 @@ def readme_grids(grids, weights):
     return [best[k] for k in sorted(best)]
 
 
-def run(perf, accuracy, weights, grids, outdir, quality=(), macs=(), gemm=(), ratios=(), check=None):
+def check_option(values):
+    if not values:
+        return None
+    chip, baseline, ratio = values
+    return {"chip": chip, "baseline": baseline, "min_ratio": float(ratio)}
+
+
+def run(
+    perf: list[str],
+    outdir: str,
+    ratios: Annotated[
+        list,
+        cli.Setting("perf_table.ratios"),
+        cli.Arg("--ratio", nargs=2, action="append", metavar=("CHIP", "BASELINE")),
+    ],
+    check: Annotated[
+        dict | None,
+        cli.Setting("perf_table.check"),
+        cli.Arg(nargs=3, type=str, metavar=("CHIP", "BASELINE", "MIN_RATIO"), convert=check_option),
+    ],
+    accuracy: list[str] = (),
+    weights: list[str] = (),
+    grids: list[str] = (),
+    quality: list[str] = (),
+    macs: list[str] = (),
+    gemm: list[str] = (),
+):
     wkind = {w["model"]: w["weights"] for w in map(read_json, weights)}
     model_macs = {m["model"]: m["macs_per_image"] for m in map(read_json, macs)}
     peaks = {g["chip"]: g["peak_gflops"] for g in map(read_json, gemm)}
@@ -76,53 +102,5 @@ def run(perf, accuracy, weights, grids, outdir, quality=(), macs=(), gemm=(), ra
     )
 
 
-def parser():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--perf", nargs="+", required=True)
-    p.add_argument("--accuracy", nargs="+", default=[])
-    p.add_argument("--quality", nargs="+", default=[])
-    p.add_argument("--weights", nargs="+", default=[])
-    p.add_argument("--grids", nargs="+", default=[])
-    p.add_argument("--macs", nargs="+", default=[])
-    p.add_argument("--gemm", nargs="+", default=[])
-    p.add_argument("--outdir", required=True)
-    p.add_argument("--ratio", dest="ratios", nargs=2, action="append", default=[], metavar=("CHIP", "BASELINE"))
-    p.add_argument(
-        "--check",
-        nargs=3,
-        metavar=("CHIP", "BASELINE", "MIN_RATIO"),
-        type=str,
-        help="the guides' check column: CHIP reaches at least MIN_RATIO x BASELINE",
-    )
-    return cli.add_log(p)
-
-
-def check_option(values):
-    if not values:
-        return None
-    chip, baseline, ratio = values
-    return {"chip": chip, "baseline": baseline, "min_ratio": float(ratio)}
-
-
-def from_snakemake(smk):
-    return dict(
-        perf=smk.input.perf,
-        accuracy=smk.input.accuracy,
-        quality=smk.input.quality,
-        weights=smk.input.weights,
-        grids=smk.input.grids,
-        macs=smk.input.macs,
-        gemm=smk.input.gemm,
-        outdir=str(Path(smk.output.perf).parent),
-        ratios=smk.params.ratios,
-        check=smk.params.check,
-    )
-
-
-def by_hand(check=None, **kw):
-    return run(check=check_option(check), **kw)
-
-
 if __name__ == "__main__":
-    smk = globals().get("snakemake")
-    cli.main(run if smk else by_hand, parser, smk, from_snakemake)
+    cli.main(run)

@@ -6,14 +6,12 @@ input batching (``ganinfer.inputs``) and the accuracy run (``ganinfer.runner``).
 expected value is written out from the definition, not recomputed with the code under test.
 """
 
-import argparse
 import hashlib
 import io
 import json
 import math
 import socket
 import subprocess
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -292,43 +290,10 @@ def test_measure_stops_when_both_minimums_are_met(monkeypatch):
     assert len(rec["latencies_ms"]) == 5 and rec["duration_s"] == 5 / 64
 
 
-def test_settings_from_config_and_command_line():
+def test_settings_from_config():
     assert bench.BenchSettings.from_config(None) == bench.BenchSettings()
     got = bench.BenchSettings.from_config({"min_iterations": 7, "max_cov": 0.2, "unknown": 1})
     assert got == bench.BenchSettings(min_iterations=7, max_cov=0.2)
-    p = argparse.ArgumentParser()
-    bench.add_arguments(p)
-    ns = vars(p.parse_args(["--min-iterations", "7", "--max-cov", "0.25", "--warmup-seconds", "1"]))
-    assert ns == {
-        "bench_warmup": 1,
-        "bench_warmup_seconds": 1.0,
-        "bench_min_iterations": 7,
-        "bench_min_seconds": 2.0,
-        "bench_max_seconds": 60.0,
-        "bench_max_cov": 0.25,
-    }
-    assert type(ns["bench_min_iterations"]) is int and type(ns["bench_warmup_seconds"]) is float
-    seen = {}
-    bench.with_settings(lambda bench, **kw: seen.update(bench=bench, kw=kw))(bench_warmup=2, model="gan")
-    assert seen == {"bench": {"warmup": 2}, "kw": {"model": "gan"}}
-
-
-def test_job_arguments_from_the_snakemake_object():
-    smk = SimpleNamespace(
-        wildcards=SimpleNamespace(chip="cpu"),
-        output=["perf.json"],
-        threads=3,
-        params=SimpleNamespace(bench={"warmup": 2}, provider_options={"a": "b"}),
-        config={"seed": 1},
-    )
-    assert bench.job_arguments(smk) == {
-        "chip": "cpu",
-        "out": "perf.json",
-        "threads": 3,
-        "bench": {"warmup": 2},
-        "provider_options": {"a": "b"},
-        "config": {"seed": 1},
-    }
 
 
 def test_provenance_sources(monkeypatch, tmp_path):

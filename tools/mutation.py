@@ -1,10 +1,11 @@
 """`make mutation`: mutmut over the numeric and I/O library modules, then the score.
 
 Stages ``.mutation/`` (git-ignored): ``src/ganinfer`` = a copy of ``scripts/ganinfer`` (mutmut names
-modules from paths under ./ or src/), ``tests/`` and ``pyproject.toml`` (``[tool.mutmut]`` says which
-modules and which tests). Every run starts from a clean ``.mutation/mutants`` (mutmut reused verdicts
-of unchanged source after the tests had changed). Runs ``mutmut run --max-children N`` (default 1;
-``MUTATION_CHILDREN``), then prints killed / survived / total, the score and every mutant not killed.
+modules from paths under ./ or src/), ``tests/``, ``pyproject.toml`` (``[tool.mutmut]`` says which
+modules and which tests) and ``config/schema.yaml`` (the harness's defaults). Every run starts from a
+clean ``.mutation/mutants`` (mutmut reused verdicts of unchanged source after the tests had changed).
+Runs ``mutmut run --max-children N`` (default 1; ``MUTATION_CHILDREN``), then prints killed /
+survived / total, the score and every mutant not killed.
 Exit status 1 below ``MUTATION_MIN`` percent (default 90).
 """
 
@@ -50,6 +51,8 @@ def main() -> int:
     sync(ROOT / "scripts" / "ganinfer", STAGE / "src" / "ganinfer")
     sync(ROOT / "tests", STAGE / "tests")
     shutil.copy2(ROOT / "pyproject.toml", STAGE / "pyproject.toml")
+    (STAGE / "config").mkdir(exist_ok=True)  # the harness's defaults are the schema's
+    shutil.copy2(ROOT / "config" / "schema.yaml", STAGE / "config" / "schema.yaml")
     mutmut = [sys.executable, "-m", "mutmut"]
     env = {**os.environ, "PYTHONPATH": ""}
     start = time.monotonic()

@@ -34,52 +34,28 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from ganinfer.config import setting
 from ganinfer.stats import latency_quantiles, summarize, throughput
+
+# config/schema.yaml's perf section gives the settings' defaults
+_DEFAULTS = {key: prop["default"] for key, prop in setting("perf")["properties"].items()}
 
 
 @dataclass(frozen=True)
 class BenchSettings:
-    warmup: int = 1
-    warmup_seconds: float = 0.5
-    min_iterations: int = 10
-    min_seconds: float = 2.0
-    max_seconds: float = 60.0
-    max_cov: float = 0.10
+    """The harness's settings (the workflow's ``perf`` config); the defaults are the schema's."""
+
+    warmup: int = _DEFAULTS["warmup"]
+    warmup_seconds: float = _DEFAULTS["warmup_seconds"]
+    min_iterations: int = _DEFAULTS["min_iterations"]
+    min_seconds: float = _DEFAULTS["min_seconds"]
+    max_seconds: float = _DEFAULTS["max_seconds"]
+    max_cov: float = _DEFAULTS["max_cov"]
 
     @classmethod
     def from_config(cls, cfg: dict | None) -> BenchSettings:
         cfg = dict(cfg or {})
         return cls(**{k: cfg[k] for k in cls.__dataclass_fields__ if k in cfg})
-
-
-def add_arguments(p) -> None:
-    """Command-line options ``--warmup``, ``--min-iterations``, ... for scripts run by hand."""
-    for name, field in BenchSettings.__dataclass_fields__.items():
-        kind = type(field.default)
-        p.add_argument(f"--{name.replace('_', '-')}", dest=f"bench_{name}", type=kind, default=field.default)
-
-
-def with_settings(run: Callable[..., object]) -> Callable[..., object]:
-    """Wrap ``run(bench=..., **kw)`` to take the ``bench_*`` options of ``add_arguments``."""
-
-    def call(**kw):
-        bench = {k.removeprefix("bench_"): kw.pop(k) for k in list(kw) if k.startswith("bench_")}
-        return run(bench=bench, **kw)
-
-    return call
-
-
-def job_arguments(smk) -> dict:
-    """The arguments every timed Snakemake job passes on: chip, output, threads, harness
-    settings, provider options and the workflow config (for the provenance hash)."""
-    return dict(
-        chip=smk.wildcards.chip,
-        out=smk.output[0],
-        threads=smk.threads,
-        bench=smk.params.bench,
-        provider_options=smk.params.provider_options,
-        config=smk.config,
-    )
 
 
 def measure(fn: Callable[[], object], bs: int, settings: BenchSettings) -> dict:

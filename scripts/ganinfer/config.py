@@ -5,6 +5,7 @@ make in the validated config.
   reads them with YAML's BaseLoader); they are read again with the safe loader, so
   ``--config 'perf={min_iterations: 5}'`` gives an integer.
 - ``schema_error``: the first schema violation as one line naming the key and the accepted form.
+- ``setting``: a key's schema (type, default, description), for the scripts' options run by hand.
 - ``check_names``, ``check_demo_architecture``, ``check_paths``: model names under every
   per-model key, demo network keys and value types, and the configured files and folders.
 
@@ -14,6 +15,7 @@ Everything here is cheap: no torch, no image decoding (the DAG is built on every
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from pathlib import Path
 
@@ -26,6 +28,21 @@ from ganinfer.samples import available, count
 # string values that must stay strings even when they look like numbers
 _KEEP = {"path", "sha256", "set_env", "weights", "datasets", "reference", "inception_weights", "fid_inception_weights"}
 MODELS_DIR = Path(__file__).resolve().parent / "models"
+SCHEMA = Path(__file__).resolve().parents[2] / "config" / "schema.yaml"
+
+
+@functools.cache
+def schema() -> dict:
+    """config/schema.yaml, read once."""
+    return yaml.safe_load(SCHEMA.read_text())
+
+
+def setting(key: str) -> dict:
+    """The schema of the config setting ``key`` (dotted: ``accuracy.threshold``; a section: ``perf``)."""
+    node = schema()
+    for part in key.split("."):
+        node = node["properties"][part]
+    return node
 
 
 def coerce(value, key: str = ""):
@@ -245,7 +262,10 @@ def quality_inputs(config: dict, model: str, source: str) -> dict:
     else:
         chip, bs = source.rsplit("_bs", 1)
         inputs = {"outputs": f"results/{model}/outputs/{chip}/bs{bs}"}
-    for key, path in (("inception", quality_weights(config, model)), ("reference", quality_reference(config, model))):
+    for key, path in (
+        ("inception_weights", quality_weights(config, model)),
+        ("reference_stats", quality_reference(config, model)),
+    ):
         if path and (path.startswith("resources/quality/") or os.path.exists(path)):
             inputs[key] = path
     return inputs
@@ -258,5 +278,5 @@ def quality_stats_inputs(config: dict, model: str) -> dict:
     folder = quality_reference_path(config, model)
     inputs = {"images": folder, "listing": track(f"{model}_reference", [folder])}
     if os.path.exists(quality_weights(config, model)):
-        inputs["inception"] = quality_weights(config, model)
+        inputs["inception_weights"] = quality_weights(config, model)
     return inputs

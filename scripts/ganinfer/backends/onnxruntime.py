@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ganinfer.backends import backend_of, ort_providers
+from ganinfer.cli import Arg
 from ganinfer.errors import InputError
 from ganinfer.fileio import unreadable
 
@@ -110,15 +111,14 @@ class OrtSession:
 Session = OrtSession
 
 
-def add_provider_option(p) -> None:
-    """``--provider-option KEY=VALUE`` (repeated) for scripts run by hand."""
-    p.add_argument(
-        "--provider-option",
-        dest="provider_options",
-        action="append",
-        type=lambda s: s.split("=", 1),
-        help="CANN EP option KEY=VALUE (device_id, precision_mode, ...), repeated",
-    )
+# the session's options by hand: --provider-option KEY=VALUE, repeated
+PROVIDER_OPTIONS = Arg(
+    "--provider-option",
+    action="append",
+    type=lambda s: s.split("=", 1),
+    convert=lambda pairs: dict(pairs) if pairs else None,
+    help="CANN EP option KEY=VALUE (device_id, precision_mode, ...), repeated",
+)
 
 
 def versions() -> dict:
