@@ -125,8 +125,9 @@ def bench_model(name: str, ref_batch: int, ort_bs: list[int], chips: list[str], 
     ref_hours = n_full / fps[f"reference b{ref_batch}"] / 3600.0
     acc_hours = {}
     for n in chip_runs:
-        bs = int(n.rsplit("bs", 1)[1])
-        acc_hours[n] = math.ceil(n_full / bs) * bs / fps[n] / 3600.0  # the last batch is padded
+        bs = int(n.rsplit("bs", 1)[1])  # the last batch is padded: rows computed, here and at full scale
+        rows_per_s = fps[n] * math.ceil(samples / bs) * bs / samples
+        acc_hours[n] = math.ceil(n_full / bs) * bs / rows_per_s / 3600.0
     slowest = max(acc_hours, key=acc_hours.get)
     return {
         "model": name,
