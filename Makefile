@@ -51,10 +51,12 @@ lint: $(VENV)/.dev
 	$(BIN)/snakemake --lint
 
 # the harness's own benchmark (overhead, ONNX Runtime vs PyTorch eager, % of GEMM peak), then openvino
-# vs cpu side by side (ABBA pairs); prints figures
+# vs cpu side by side, then the BigGAN reference stage (batch 1 and accuracy.reference_batch) vs ONNX
+# Runtime's accuracy run with the full-scale estimate (ABBA pairs); prints figures
 benchmark: $(VENV)/.runtime
 	$(BIN)/python scripts/benchmark_harness.py
 	$(BIN)/python scripts/benchmark_openvino.py
+	$(BIN)/python scripts/benchmark_reference.py
 
 # mutation score of the fast tests over the numeric and I/O modules (mutmut, one worker; not part of
 # `make test`); prints killed / survived / total and every mutant not killed; see docs/mutation.md

@@ -6,13 +6,11 @@ By hand:  python scripts/reference.py --model dcgan --weights resources/weights/
               --inputs results/dcgan/inputs --out results/dcgan/reference
 """
 
-from pathlib import Path
 from typing import Annotated
 
 from ganinfer import cli, registry
 from ganinfer.checkpoint import load_generator
-from ganinfer.fileio import atomic_dir, write_bin
-from ganinfer.inputs import InputSet
+from ganinfer.reference import write_reference
 
 
 def run(
@@ -25,16 +23,14 @@ def run(
 ):
     import torch
 
-    torch.set_num_threads(max(1, threads))
+    torch.set_num_threads(max(1, int(threads)))
     spec = registry.get(model)
     net, _ = load_generator(spec, weights)
-    samples = InputSet(spec, inputs)
-    with atomic_dir(Path(out)) as tmp, torch.no_grad():
-        for stems, feeds in samples.batches(batch, pad=False):
-            result = net(*(torch.from_numpy(feeds[n]) for n in spec.input_names)).numpy()
-            for j, stem in enumerate(stems):
-                write_bin(result[j], tmp / f"{stem}_0.bin")
-    print(f"{model}: PyTorch {torch.__version__} reference for {len(samples)} samples -> {out}")
+    count = write_reference(net, spec, inputs, batch, out)
+    print(
+        f"{model}: PyTorch {torch.__version__} reference for {count} samples, batch {batch}, "
+        f"{torch.get_num_threads()} threads -> {out}"
+    )
 
 
 if __name__ == "__main__":
