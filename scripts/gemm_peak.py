@@ -14,9 +14,8 @@ from ganinfer.backends import runtime_versions
 from ganinfer.backends.onnxruntime import add_provider_option
 from ganinfer.bench import BenchSettings, add_arguments, available_cores, job_arguments, provenance, with_settings
 from ganinfer.fileio import write_json
+from ganinfer.roofline import GEMM_SIZES as SIZES
 from ganinfer.roofline import gemm_peak
-
-SIZES = (256, 384, 512, 768, 1024)
 
 
 def run(chip, out, threads=1, sizes=SIZES, repeats=2, bench=None, provider_options=None, config=None):

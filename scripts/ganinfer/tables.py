@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 from tabulate import DataRow, TableFormat
 
+from ganinfer.errors import NOT_CONFIGURED
 from ganinfer.fileio import atomic_path
 from ganinfer.roofline import gflops
 
@@ -85,7 +86,7 @@ QUALITY_COLUMNS = [
     "note",
     "seconds",
 ]
-NOT_CONFIGURED = "not configured"
+VALID, INVALID = "VALID", "INVALID"  # perf.csv's valid column
 
 
 def _sort_key(row: dict):
@@ -136,7 +137,7 @@ def perf_row(rec: dict, weights: dict, macs: dict | None = None, peaks: dict | N
         "warmup": rec["settings"]["warmup"],
         "calibration": _calibration(rec.get("calibration")),
         "threads": rec.get("threads", ""),
-        "valid": "VALID" if rec["valid"] else "INVALID",
+        "valid": VALID if rec["valid"] else INVALID,
         "invalid_reason": rec["invalid_reason"],
         "macs_per_image": "" if model_macs is None else model_macs,
         "achieved_gflops": _num(achieved, ".1f"),
@@ -252,7 +253,7 @@ def _fps(value: float) -> str:
 
 def _fps_cell(row: dict) -> str:
     fps = _fps(float(row["throughput_fps"]))
-    return fps if row["valid"] == "VALID" else f"{fps} (invalid)"
+    return fps if row["valid"] == VALID else f"{fps} (invalid)"
 
 
 def _ranked(rows: list[dict]) -> pd.DataFrame:
@@ -260,7 +261,7 @@ def _ranked(rows: list[dict]) -> pd.DataFrame:
     first: VALID rows before INVALID ones, then by throughput; ties keep their order."""
     table = pd.DataFrame(rows, dtype=object).reset_index(drop=True)
     table = table.assign(
-        fps=table["throughput_fps"].astype(float), ok=table["valid"] == "VALID", bs=table["batch_size"].astype(int)
+        fps=table["throughput_fps"].astype(float), ok=table["valid"] == VALID, bs=table["batch_size"].astype(int)
     )
     return table.sort_values(["ok", "fps"], ascending=False, kind="stable")
 
