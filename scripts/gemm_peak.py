@@ -14,9 +14,8 @@ from ganinfer.backends import runtime_versions
 from ganinfer.backends.onnxruntime import PROVIDER_OPTIONS
 from ganinfer.bench import BenchSettings, available_cores, provenance
 from ganinfer.fileio import write_json
+from ganinfer.roofline import GEMM_SIZES as SIZES
 from ganinfer.roofline import gemm_peak
-
-SIZES = (256, 384, 512, 768, 1024)
 
 
 def run(

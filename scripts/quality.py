@@ -15,7 +15,7 @@ import numpy as np
 
 from ganinfer import cli, registry
 from ganinfer.checkpoint import sha256_of
-from ganinfer.errors import InputError
+from ganinfer.errors import NOT_CONFIGURED, InputError
 from ganinfer.fileio import list_bins, read_bin, write_json
 from ganinfer.quality import (
     FID_MIN_SAMPLES,
@@ -71,10 +71,10 @@ def measure(record, spec, q, outputs, inception, reference, splits, batch):
             raise InputError(f"{reference}: {exc}; {fix}") from None
         record.update(fid_status="ok", fid=fid)
         if n < FID_MIN_SAMPLES:
-            record["notes"].append(f"N={n} <= 2048: rank-deficient covariance, FID not comparable")
+            record["notes"].append(f"N={n} <= {FID_MIN_SAMPLES - 1}: rank-deficient covariance, FID not comparable")
         count = record["reference"]["count"]
         if count is not None and count < FID_MIN_SAMPLES:
-            record["notes"].append(f"reference N={count} <= 2048")
+            record["notes"].append(f"reference N={count} <= {FID_MIN_SAMPLES - 1}")
     record["torch_version"] = torch.__version__
 
 
@@ -98,7 +98,7 @@ def run(
     inception, reference = inception or None, reference or None
     spec, q = registry.get(model), registry.quality(model)
     start = time.perf_counter()
-    unset = "not configured"
+    unset = NOT_CONFIGURED
     record = {
         "model": model,
         "source": source,
@@ -135,7 +135,7 @@ def run(
     if record["fid"] is not None:
         shown.append(f"FID {record['fid']:.4f}")
     if record["not_configured"]:
-        shown.append(f"not configured: {', '.join(record['not_configured'])}")
+        shown.append(f"{NOT_CONFIGURED}: {', '.join(record['not_configured'])}")
     print(f"{model} {source}: {record['images']} images; {'; '.join(shown)} ({record['seconds']:.1f} s) -> {out}")
 
 

@@ -15,6 +15,7 @@ from typing import Annotated
 
 from ganinfer import cli
 from ganinfer.fileio import read_json
+from ganinfer.readme import IMAGES_DIR
 from ganinfer.tables import (
     ACCURACY_COLUMNS,
     PERF_COLUMNS,
@@ -48,7 +49,7 @@ def readme_grids(grids, weights):
                     "batch_size": m["bs"],
                     "source": str(g),
                     "weights": weights.get(m["model"], "unknown"),
-                    "path": f"docs/images/{m['model']}_{m['chip']}.png",
+                    "path": f"{IMAGES_DIR}/{m['model']}_{m['chip']}.png",
                 }
     return [best[k] for k in sorted(best)]
 

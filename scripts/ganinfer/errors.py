@@ -2,6 +2,8 @@
 
 # A value may come from the embedded default, a --configfile or --config: hints name all three.
 CONFIG_HINT = "your config (config/config.yaml, --configfile or --config)"
+# What a record and the tables say where the config leaves a value unset (Inception weights, FID reference)
+NOT_CONFIGURED = "not configured"
 
 
 class InputError(Exception):

@@ -14,8 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
-IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+# ImageNet's per-channel RGB mean and std (pixels in [0, 1]), as torchvision normalises
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+_MEAN = np.array(IMAGENET_MEAN, dtype=np.float32)[:, None, None]
+_STD = np.array(IMAGENET_STD, dtype=np.float32)[:, None, None]
 
 
 def _unit_minmax(x: np.ndarray) -> np.ndarray:
@@ -29,7 +32,7 @@ def _unit_tanh(x: np.ndarray) -> np.ndarray:
 
 def _unit_imagenet(x: np.ndarray) -> np.ndarray:
     c = x.shape[0]
-    return np.clip(x * IMAGENET_STD[:c, None, None] + IMAGENET_MEAN[:c, None, None], 0.0, 1.0)
+    return np.clip(x * _STD[:c] + _MEAN[:c], 0.0, 1.0)
 
 
 KINDS = {"minmax": _unit_minmax, "tanh": _unit_tanh, "imagenet": _unit_imagenet}

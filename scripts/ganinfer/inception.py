@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganinfer.errors import InputError
+from ganinfer.images import IMAGENET_MEAN, IMAGENET_STD
 
 VARIANTS = {
     # variant: (classes, aux head, pooling of Mixed_5b..5d / 6b..6e / 7b / 7c, weights file)
@@ -263,10 +264,6 @@ def load(path: str | Path, variant: str, config_key: str) -> Inception3:
         detail = " ".join(str(exc).split())[:200]
         raise InputError(f"{path}: not {variant} Inception-v3 weights ({detail}); {hint}") from None
     return model.eval()
-
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def prepare(x: torch.Tensor, variant: str) -> torch.Tensor:

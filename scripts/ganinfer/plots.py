@@ -21,7 +21,8 @@ from pathlib import Path
 
 from ganinfer.bench import QUANTILES, latency_sample
 from ganinfer.fileio import atomic_path
-from ganinfer.tables import best_rows
+from ganinfer.readme import IMAGES_DIR
+from ganinfer.tables import VALID, best_rows
 
 WIDTH_IN, DPI = 8.0, 100  # 800 px
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
@@ -130,8 +131,8 @@ def throughput_figure(model: str, rows: list[dict]):
             ys = [float(r["throughput_fps"]) for r in mine]
             timing = mine[0].get("timing") or "timed"
             ax.plot(xs, ys, "-", color=color[chip], linewidth=1.8, label=f"{chip} ({timing})", gid=f"line:{chip}")
-            ok = [(x, y) for x, y, r in zip(xs, ys, mine, strict=True) if r["valid"] == "VALID"]
-            bad = [(x, y) for x, y, r in zip(xs, ys, mine, strict=True) if r["valid"] != "VALID"]
+            ok = [(x, y) for x, y, r in zip(xs, ys, mine, strict=True) if r["valid"] == VALID]
+            bad = [(x, y) for x, y, r in zip(xs, ys, mine, strict=True) if r["valid"] != VALID]
             if ok:
                 ax.plot(*zip(*ok, strict=True), "o", color=color[chip], markersize=6, gid="valid")
             if bad:
@@ -176,7 +177,7 @@ def roofline_figure(chip: str, rows: list[dict]):
             r = best[m]
             pct = float(r["percent_of_peak"])
             top = max(top, pct)
-            valid = r["valid"] == "VALID"
+            valid = r["valid"] == VALID
             (bar,) = ax.barh(
                 i,
                 pct,
@@ -309,7 +310,7 @@ def write_plots(rows: list[dict], records: list[dict], paths: dict) -> list[dict
 
 
 def _throughput_caption(model: str, rows: list[dict]) -> str:
-    invalid = sum(r["valid"] != "VALID" for r in rows)
+    invalid = sum(r["valid"] != VALID for r in rows)
     note = f"; {invalid} INVALID run{'s' if invalid != 1 else ''} marked ×" if invalid else ""
     return f"{model}: throughput vs batch size, one line per chip ({weights_label(rows)}{note})."
 
@@ -324,7 +325,7 @@ def readme_order(shown: list[dict], paths: dict) -> list[dict]:
     return [by_path[p] for p in order if p in by_path]
 
 
-def markdown(shown: list[dict], target_dir: str = "docs/images") -> str:
+def markdown(shown: list[dict], target_dir: str = IMAGES_DIR) -> str:
     """The README's plots section: each plot (copied to ``target_dir``) with its caption."""
     if not shown:
         return "No plots in this run.\n"
@@ -335,6 +336,6 @@ def markdown(shown: list[dict], target_dir: str = "docs/images") -> str:
     return "".join(out)
 
 
-def copy_list(shown: list[dict], target_dir: str = "docs/images") -> str:
+def copy_list(shown: list[dict], target_dir: str = IMAGES_DIR) -> str:
     """``source<TAB>target`` lines for the readme stage (as results/tables/images.tsv)."""
     return "".join(f"{s['path']}\t{target_dir}/{Path(s['path']).name}\n" for s in shown)

@@ -15,13 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ganinfer import images
 from ganinfer.errors import InputError
 from ganinfer.fileio import atomic_dir, write_bin, write_json
 from ganinfer.registry import ModelSpec
 from ganinfer.samples import MANIFEST, count, unique_stems
 
-IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)[:, None, None]
-IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)[:, None, None]
+IMAGENET_MEAN = np.array(images.IMAGENET_MEAN, dtype=np.float32)[:, None, None]
+IMAGENET_STD = np.array(images.IMAGENET_STD, dtype=np.float32)[:, None, None]
 DEMO_SOURCE = "demo: crops of the photographs in scikit-image's data module"
 
 

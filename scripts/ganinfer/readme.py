@@ -13,6 +13,8 @@ from pathlib import Path
 from ganinfer.errors import InputError
 from ganinfer.fileio import atomic_path
 
+IMAGES_DIR = "docs/images"  # where the readme stage copies the README's grids and plots
+
 
 def markers(name: str) -> tuple[str, str]:
     return f"<!-- BEGIN GENERATED: {name} -->", f"<!-- END GENERATED: {name} -->"

@@ -18,6 +18,7 @@ from ganinfer.errors import InputError
 from ganinfer.onnxgraph import load_onnx
 
 MAC_OPS = ("Conv", "ConvTranspose", "Gemm", "MatMul")
+GEMM_SIZES = (256, 384, 512, 768, 1024)  # the square MatMul sizes n the GEMM peak is measured at
 
 
 def _shapes(model) -> dict[str, list[int]]:
@@ -104,7 +105,7 @@ def precision(session, provider_options=None) -> str:
     return {"bf16": "bf16"}.get(getattr(session, "precision", ""), "fp32")
 
 
-def gemm_peak(chip: str, threads: int, settings, sizes=(256, 384, 512, 768, 1024), repeats=2, provider_options=None):
+def gemm_peak(chip: str, threads: int, settings, sizes=GEMM_SIZES, repeats=2, provider_options=None):
     """Time an n x n x n fp32 MatMul of each size on ``chip`` with its session (ONNX Runtime, OpenVINO) and the
     shared harness, every size ``repeats`` times in turn; the peak is the best sustained
     rate, 2 n^3 / median latency (a preempted iteration does not lower it, a lucky one does

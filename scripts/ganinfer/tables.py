@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from pathlib import Path
 
+import pandas as pd
+from tabulate import DataRow, TableFormat
+
+from ganinfer.errors import NOT_CONFIGURED
 from ganinfer.fileio import atomic_path
 from ganinfer.roofline import gflops
 
@@ -84,7 +86,7 @@ QUALITY_COLUMNS = [
     "note",
     "seconds",
 ]
-NOT_CONFIGURED = "not configured"
+VALID, INVALID = "VALID", "INVALID"  # perf.csv's valid column
 
 
 def _sort_key(row: dict):
@@ -135,7 +137,7 @@ def perf_row(rec: dict, weights: dict, macs: dict | None = None, peaks: dict | N
         "warmup": rec["settings"]["warmup"],
         "calibration": _calibration(rec.get("calibration")),
         "threads": rec.get("threads", ""),
-        "valid": "VALID" if rec["valid"] else "INVALID",
+        "valid": VALID if rec["valid"] else INVALID,
         "invalid_reason": rec["invalid_reason"],
         "macs_per_image": "" if model_macs is None else model_macs,
         "achieved_gflops": _num(achieved, ".1f"),
@@ -211,19 +213,38 @@ def quality_row(rec: dict, weights: dict) -> dict:
     }
 
 
+def frame(rows: Iterable[dict], columns: list[str], key=_sort_key) -> pd.DataFrame:
+    """``rows`` sorted by ``key`` as a DataFrame of ``columns``; the cells keep their Python values
+    (object dtype: no int column turns float for a blank cell)."""
+    return pd.DataFrame(sorted(rows, key=key), columns=columns, dtype=object)
+
+
 def write_csv(rows: Iterable[dict], columns: list[str], path: str | Path, key=_sort_key) -> None:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(sorted(rows, key=key))
     with atomic_path(Path(path)) as tmp:
-        tmp.write_text(buf.getvalue())
+        frame(rows, columns, key).to_csv(tmp, index=False, lineterminator="\n")
+
+
+# GitHub pipe tables as the README has them: cells unpadded and unaligned, one "---" rule per column.
+PIPE = TableFormat(
+    lineabove=None,
+    linebelowheader=lambda widths, _aligns: "|" + "---|" * len(widths),
+    linebetweenrows=None,
+    linebelow=None,
+    headerrow=DataRow("|", "|", "|"),
+    datarow=DataRow("|", "|", "|"),
+    padding=1,
+    with_header_hide=None,
+)
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """``table`` (its columns, not its index) as a pipe table; every cell as ``str`` gives it."""
+    text = table.map(str).to_markdown(index=False, tablefmt=PIPE, stralign=None, numalign=None, disable_numparse=True)
+    return text + "\n"
 
 
 def markdown_table(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
+    return markdown(pd.DataFrame(rows, columns=header, dtype=object))
 
 
 def _fps(value: float) -> str:
@@ -232,24 +253,25 @@ def _fps(value: float) -> str:
 
 def _fps_cell(row: dict) -> str:
     fps = _fps(float(row["throughput_fps"]))
-    return fps if row["valid"] == "VALID" else f"{fps} (invalid)"
+    return fps if row["valid"] == VALID else f"{fps} (invalid)"
 
 
-def _ratio(num: dict | None, den: dict | None) -> float | None:
-    if num is None or den is None or float(den["throughput_fps"]) <= 0:
-        return None
-    return float(num["throughput_fps"]) / float(den["throughput_fps"])
+def _ranked(rows: list[dict]) -> pd.DataFrame:
+    """``rows`` (index: their position) with ``fps``, ``ok`` (VALID) and ``bs`` as numbers, the best
+    first: VALID rows before INVALID ones, then by throughput; ties keep their order."""
+    table = pd.DataFrame(rows, dtype=object).reset_index(drop=True)
+    table = table.assign(
+        fps=table["throughput_fps"].astype(float), ok=table["valid"] == VALID, bs=table["batch_size"].astype(int)
+    )
+    return table.sort_values(["ok", "fps"], ascending=False, kind="stable")
 
 
 def best_rows(rows: list[dict]) -> dict[str, dict]:
     """Per chip, the row of the batch size with the highest throughput (VALID rows first)."""
-    best: dict[str, dict] = {}
-    for r in rows:
-        key = (r["valid"] == "VALID", float(r["throughput_fps"]))
-        cur = best.get(r["chip"])
-        if cur is None or key > (cur["valid"] == "VALID", float(cur["throughput_fps"])):
-            best[r["chip"]] = r
-    return best
+    if not rows:
+        return {}
+    best = _ranked(rows).drop_duplicates("chip")
+    return {chip: rows[i] for chip, i in zip(best["chip"], best.index, strict=True)}
 
 
 def perf_pivot(rows: list[dict], ratios=(), check: dict | None = None) -> tuple[list[str], list[list[str]]]:
@@ -257,38 +279,36 @@ def perf_pivot(rows: list[dict], ratios=(), check: dict | None = None) -> tuple[
     row; a throughput column per chip; ratio columns for the configured chip pairs that
     both have rows; the check column (``chip`` >= min_ratio x ``baseline``) when both chips
     ran; % of the chip's GEMM peak where it was measured."""
-    chips = sorted({r["chip"] for r in rows})
-    sizes = sorted({int(r["batch_size"]) for r in rows})
-    cell = {(int(r["batch_size"]), r["chip"]): r for r in rows}
+    ranked = _ranked(rows)
+    ranked["cell"] = [_fps_cell(r) for r in ranked.to_dict("records")]
+    values = ["cell", "fps", "percent_of_peak"]
+    wide = ranked.sort_index().pivot_table(index="bs", columns="chip", values=values, aggfunc="last")
+    wide.index = [f"bs{bs}" for bs in wide.index]
+    best = ranked.drop_duplicates("chip").set_index("chip")
+    best["cell"] += " (bs" + best["bs"].astype(str) + ")"
+    lines = pd.concat([wide, best[values].unstack().to_frame("best").T])
+    chips = sorted(best.index)
     pairs = [(a, b) for a, b in ratios if a in chips and b in chips]
     checked = check if check and check["chip"] in chips and check["baseline"] in chips else None
-    peak_chips = [c for c in chips if any(r["percent_of_peak"] for r in rows if r["chip"] == c)]
-    header = ["batch size", *(f"{c} (img/s)" for c in chips), *(f"{a}/{b}" for a, b in pairs)]
+    peak_chips = sorted(ranked.loc[ranked["percent_of_peak"].astype(bool), "chip"].unique())
+
+    def ratio(num: str, den: str) -> pd.Series:
+        return lines["fps", num] / lines["fps", den].where(lines["fps", den] > 0)
+
+    def text(name: str, values: pd.Series, fmt) -> pd.Series:
+        """``values`` formatted by ``fmt``, blank where missing, as the column ``name``."""
+        return values.map(lambda v: "" if pd.isna(v) or v == "" else fmt(v)).rename(name)
+
+    columns = [pd.Series(lines.index, index=lines.index, name="batch size")]
+    columns += [text(f"{c} (img/s)", lines["cell", c], str) for c in chips]
+    columns += [text(f"{a}/{b}", ratio(a, b), lambda q: f"{q:.2f}") for a, b in pairs]
     if checked:
-        header.append(f"{checked['chip']} ≥ {checked['min_ratio']:g}× {checked['baseline']}")
-    header += [f"% of GEMM peak ({c})" for c in peak_chips]
-
-    def line(label: str, pick) -> list[str]:
-        out = [label]
-        for c in chips:
-            r = pick(c)
-            at = "" if r is None or label.startswith("bs") else f" (bs{r['batch_size']})"
-            out.append("" if r is None else _fps_cell(r) + at)
-        for a, b in pairs:
-            q = _ratio(pick(a), pick(b))
-            out.append("" if q is None else f"{q:.2f}")
-        if checked:
-            q = _ratio(pick(checked["chip"]), pick(checked["baseline"]))
-            out.append("" if q is None else ("PASS" if q >= checked["min_ratio"] else "FAIL"))
-        for c in peak_chips:
-            r = pick(c)
-            out.append("" if r is None or not r["percent_of_peak"] else f"{r['percent_of_peak']} %")
-        return out
-
-    body = [line(f"bs{bs}", lambda c, bs=bs: cell.get((bs, c))) for bs in sizes]
-    best = best_rows(rows)
-    body.append(line("best", best.get))
-    return header, body
+        chip, baseline, least = checked["chip"], checked["baseline"], checked["min_ratio"]
+        verdict = ratio(chip, baseline)
+        columns.append(text(f"{chip} ≥ {least:g}× {baseline}", verdict, lambda q: "PASS" if q >= least else "FAIL"))
+    columns += [text(f"% of GEMM peak ({c})", lines["percent_of_peak", c], lambda p: f"{p} %") for c in peak_chips]
+    table = pd.concat(columns, axis=1)
+    return list(table.columns), table.values.tolist()
 
 
 def perf_markdown(rows: list[dict], ratios=(), check: dict | None = None) -> str:
@@ -319,37 +339,27 @@ def perf_footnote(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# accuracy.csv column -> the README table's header
+ACCURACY_MARKDOWN = {
+    "model": "model",
+    "chip": "chip",
+    "batch_size": "batch",
+    "weights": "weights",
+    "samples": "samples",
+    "mean_cosine": "mean cos",
+    "min_cosine": "min cos",
+    "mean_abs_diff": "mean abs diff",
+    "acc_percent": "acc %",
+    "channel_cosine": "pixel channel cos",
+    "passed": "check",
+}
+
+
 def accuracy_markdown(rows: list[dict]) -> str:
-    body = [
-        [
-            r["model"],
-            r["chip"],
-            f"bs{r['batch_size']}",
-            r["weights"],
-            r["samples"],
-            r["mean_cosine"],
-            r["min_cosine"],
-            r["mean_abs_diff"],
-            r["acc_percent"],
-            r["channel_cosine"] or "-",
-            r["passed"],
-        ]
-        for r in sorted(rows, key=_sort_key)
-    ]
-    header = [
-        "model",
-        "chip",
-        "batch",
-        "weights",
-        "samples",
-        "mean cos",
-        "min cos",
-        "mean abs diff",
-        "acc %",
-        "pixel channel cos",
-        "check",
-    ]
-    return markdown_table(header, body)
+    table = frame(rows, list(ACCURACY_MARKDOWN))
+    table["batch_size"] = "bs" + table["batch_size"].map(str)
+    table["channel_cosine"] = table["channel_cosine"].map(lambda c: c or "-")
+    return markdown(table.rename(columns=ACCURACY_MARKDOWN))
 
 
 INCEPTION_NAMES = {"torchvision": "torchvision Inception-v3", "fid": "pytorch-fid FID Inception"}
