@@ -1,11 +1,13 @@
-"""The documentation: config/README.md is what `make config-doc` writes from config/schema.yaml, and every
-schema key is described."""
+"""The documentation: config/README.md is what `make config-doc` writes from config/schema.yaml, every
+schema key is described, and every relative link of README.md, docs/*.md and config/README.md resolves."""
 
 from __future__ import annotations
 
 import importlib.util
+import re
 
 import jsonschema
+import pytest
 import yaml
 from conftest import ROOT
 
@@ -14,6 +16,7 @@ config_doc = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(config_doc)
 
 SCHEMA = yaml.safe_load((ROOT / "config" / "schema.yaml").read_text())
+PAGES = [ROOT / "README.md", ROOT / "config" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def test_config_readme_is_generated_from_the_schema():
@@ -65,3 +68,43 @@ def test_type_text_and_flow():
     assert config_doc.type_text({"oneOf": [{"type": "null"}, {"enum": ["a", "b"]}]}) == "null or one of `a`, `b`"
     assert config_doc.slug("`perf.max_cov`") == "perfmax_cov"
     assert config_doc.slug("The README's figures") == "the-readmes-figures"
+
+
+LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)|!\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def anchors(path):
+    """GitHub's heading anchors of a Markdown file (outside code blocks), duplicates suffixed -1, -2, ..."""
+    seen, out, fenced = {}, set(), False
+    for line in path.read_text().splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+            continue
+        m = re.match(r"#{1,6} (.*)", line)
+        if m and not fenced:
+            base = config_doc.slug(re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", m.group(1)))
+            n = seen.get(base, 0)
+            seen[base] = n + 1
+            out.add(base if n == 0 else f"{base}-{n}")
+    return out
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_relative_links_resolve(page):
+    text = re.sub(r"```.*?```", "", page.read_text(), flags=re.DOTALL)
+    broken = []
+    for m in LINK.finditer(text):
+        target = m.group(1) or m.group(2)
+        if re.match(r"[a-z]+:", target):
+            continue
+        file, _, anchor = target.partition("#")
+        dest = (page.parent / file).resolve() if file else page
+        if not dest.exists():
+            broken.append(f"{target}: no file {dest.relative_to(ROOT) if dest.is_relative_to(ROOT) else dest}")
+        elif anchor and dest.suffix == ".md" and anchor not in anchors(dest):
+            broken.append(f"{target}: no heading with anchor #{anchor} in {dest.relative_to(ROOT)}")
+    assert not broken, f"{page.relative_to(ROOT)}: " + "; ".join(broken)
+
+
+def test_readme_is_at_most_200_lines():
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 200
