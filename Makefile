@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 JOBS ?= 4
 
-.PHONY: run readme test test-cluster lint benchmark mutation gpu clean
+.PHONY: run readme test test-cluster lint config-doc benchmark mutation gpu clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ run: $(VENV)/.runtime
 readme: $(VENV)/.runtime
 	$(BIN)/snakemake -j$(JOBS) readme
 
+# config/README.md from config/schema.yaml (every key's type, default and description); the suite and
+# `make lint` fail when the two differ
+config-doc: $(VENV)/.runtime
+	$(BIN)/python tools/config_doc.py
+
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
 
@@ -49,6 +54,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	$(BIN)/snakefmt --check .
 	$(BIN)/snakemake --lint
+	$(BIN)/python tools/config_doc.py --check
 
 # the harness's own benchmark (overhead, ONNX Runtime vs PyTorch eager, % of GEMM peak), then openvino
 # vs cpu side by side, then the BigGAN reference stage (batch 1 and accuracy.reference_batch) vs ONNX

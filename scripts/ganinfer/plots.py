@@ -326,14 +326,18 @@ def readme_order(shown: list[dict], paths: dict) -> list[dict]:
 
 
 def markdown(shown: list[dict], target_dir: str = IMAGES_DIR) -> str:
-    """The README's plots section: each plot (copied to ``target_dir``) with its caption."""
+    """The README's plots section: a table row per plot (copied to ``target_dir``) with its caption."""
     if not shown:
         return "No plots in this run.\n"
-    out = []
+    out = ["| plot | what it shows |\n", "|---|---|\n"]
     for s in shown:
         target = f"{target_dir}/{Path(s['path']).name}"
-        out.append(f"![{s['alt']}]({target})\n\n*{s['what']}*\n\n")
+        out.append(f"| ![{s['alt']}]({target}) | {_cell(s['what'])} |\n")
     return "".join(out)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
 def copy_list(shown: list[dict], target_dir: str = IMAGES_DIR) -> str:

@@ -391,12 +391,14 @@ def quality_markdown(rows: list[dict]) -> str:
 
 def images_markdown(grids: list[dict]) -> str:
     """``grids``: dicts with model, chip, batch_size, weights and the README-relative ``path``."""
-    out = []
+    if not grids:
+        return ""
+    out = ["| grid | what it shows |\n", "|---|---|\n"]
     for g in grids:
         out.append(
-            f"![{g['model']} {g['chip']} bs{g['batch_size']}]({g['path']})\n\n"
-            f"*{g['model']}: first images of the {g['chip']} outputs at batch size {g['batch_size']} "
-            f"({g['weights']} weights).*\n\n"
+            f"| ![{g['model']} {g['chip']} bs{g['batch_size']}]({g['path']}) "
+            f"| {g['model']}: first images of the {g['chip']} outputs at batch size {g['batch_size']} "
+            f"({g['weights']} weights). |\n"
         )
     return "".join(out)
 
