@@ -1,14 +1,10 @@
 """The timing harness shared by every backend (the performance run).
 
-Warm-up runs (at least ``warmup`` runs and ``warmup_seconds``) are excluded; then the same batch is run until at least
-``min_iterations`` iterations AND at least ``min_seconds`` have passed (or
-``max_seconds`` is reached). Each iteration is timed with ``time.perf_counter``
-around the backend call only, with Python's garbage collector paused.
-
-A run is VALID when it met both minimums, its robust CoV (1.4826 * MAD / median) is at
-most ``max_cov`` (the iterations are stable) and its mean is within ``max_cov`` of its
-median (the throughput, 1000 * bs / mean, is not carried by a few preempted
-iterations). Otherwise the record says INVALID and why.
+The settings are the config's ``perf`` keys (their meaning and defaults: config/README.md, generated
+from config/schema.yaml): warm-up runs are excluded, then the same batch runs until both minimums are
+met or ``max_seconds`` is reached. Each iteration is timed with ``time.perf_counter`` around the backend
+call only, with Python's garbage collector paused. ``record`` applies the validity rules of
+``perf.max_cov``; an INVALID record says why.
 
 The record keeps the per-iteration latencies for the plots: every one, in order, as
 ``latencies_ms`` (rounded to the nanosecond) when there are at most ``MAX_STORED_LATENCIES``;
