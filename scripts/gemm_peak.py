@@ -14,8 +14,8 @@ from ganinfer.backends import runtime_versions
 from ganinfer.backends.onnxruntime import PROVIDER_OPTIONS
 from ganinfer.bench import BenchSettings, available_cores, provenance
 from ganinfer.fileio import write_json
+from ganinfer.roofline import GEMM_REPEATS, gemm_peak
 from ganinfer.roofline import GEMM_SIZES as SIZES
-from ganinfer.roofline import gemm_peak
 
 
 def run(
@@ -24,7 +24,7 @@ def run(
     chip: str = "cpu",
     threads: int = 1,
     sizes: list[int] = SIZES,
-    repeats: Annotated[int, cli.Arg(help="times every size is timed, in turn")] = 2,
+    repeats: Annotated[int, cli.Arg(help="times every size is timed, in turn")] = GEMM_REPEATS,
     provider_options: Annotated[dict | None, PROVIDER_OPTIONS] = None,
     config: Annotated[dict | None, cli.Arg(help="the workflow config (JSON), for the provenance hash")] = None,
 ):

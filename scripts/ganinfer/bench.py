@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from ganinfer.config import setting
+from ganinfer.schema import setting
 from ganinfer.stats import latency_quantiles, summarize, throughput
 
 # config/schema.yaml's perf section gives the settings' defaults

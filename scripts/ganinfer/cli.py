@@ -86,7 +86,7 @@ def _options(kind) -> dict:
 
 def build_parser(run: Callable) -> argparse.ArgumentParser:
     """The command line of ``run``'s signature."""
-    from ganinfer.config import setting
+    from ganinfer.schema import setting
 
     doc = run.__globals__.get("__doc__")
     p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -15,7 +15,6 @@ Everything here is cheap: no torch, no image decoding (the DAG is built on every
 from __future__ import annotations
 
 import ast
-import functools
 import os
 from pathlib import Path
 
@@ -28,21 +27,6 @@ from ganinfer.samples import available, count
 # string values that must stay strings even when they look like numbers
 _KEEP = {"path", "sha256", "set_env", "weights", "datasets", "reference", "inception_weights", "fid_inception_weights"}
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-SCHEMA = Path(__file__).resolve().parents[2] / "config" / "schema.yaml"
-
-
-@functools.cache
-def schema() -> dict:
-    """config/schema.yaml, read once."""
-    return yaml.safe_load(SCHEMA.read_text())
-
-
-def setting(key: str) -> dict:
-    """The schema of the config setting ``key`` (dotted: ``accuracy.threshold``; a section: ``perf``)."""
-    node = schema()
-    for part in key.split("."):
-        node = node["properties"][part]
-    return node
 
 
 def coerce(value, key: str = ""):

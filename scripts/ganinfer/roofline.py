@@ -105,7 +105,10 @@ def precision(session, provider_options=None) -> str:
     return {"bf16": "bf16"}.get(getattr(session, "precision", ""), "fp32")
 
 
-def gemm_peak(chip: str, threads: int, settings, sizes=GEMM_SIZES, repeats=2, provider_options=None):
+GEMM_REPEATS = 2  # every size is timed this many times, in turn
+
+
+def gemm_peak(chip: str, threads: int, settings, sizes=GEMM_SIZES, repeats=GEMM_REPEATS, provider_options=None):
     """Time an n x n x n fp32 MatMul of each size on ``chip`` with its session (ONNX Runtime, OpenVINO) and the
     shared harness, every size ``repeats`` times in turn; the peak is the best sustained
     rate, 2 n^3 / median latency (a preempted iteration does not lower it, a lucky one does
