@@ -156,8 +156,3 @@ def open_session(onnx_path, chip: str, threads: int, options: dict | None = None
 def runtime_versions(chip: str) -> dict:
     """Package versions of the runtime that serves ``chip`` (for provenance)."""
     return _module(chip).versions()
-
-
-def env_file(chip: str) -> str:
-    """The conda env file (under envs/) of the in-process session of ``chip``."""
-    return classify(chip, "ort-cann").env
