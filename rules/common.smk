@@ -9,7 +9,7 @@ from ganinfer import config as config_checks  # noqa: E402
 from ganinfer.backends.ascend import RuleShells  # noqa: E402
 from ganinfer.plots import plot_paths, report_flags  # noqa: E402  (no matplotlib here)
 from ganinfer.sources import stage_sources  # noqa: E402
-from ganinfer.tracking import track  # noqa: E402
+from ganinfer.tracking import track, track_declaration  # noqa: E402
 
 SCHEMA = os.path.join(workflow.basedir, "config", "schema.yaml")
 
@@ -20,8 +20,18 @@ config_checks.check_workflow_config(
 )
 
 
+def names_regex(names):
+    """A wildcard regex matching exactly ``names`` (none: a regex that matches nothing)."""
+    return "|".join(map(re.escape, names)) or "(?!)"
+
+
+# built-in models are exported from their PyTorch network; declared ones (onnx_models) imported
+NETWORK_MODELS = names_regex(registry.network_names())
+ONNX_MODELS = names_regex(registry.declared_names())
+
+
 wildcard_constraints:
-    model="|".join(map(re.escape, registry.MODELS)),
+    model=names_regex(registry.names()),
     bs=r"\d+",
     chip=backends.chip_pattern(),
     source=rf"pth|(?:{backends.chip_pattern()})_bs\d+",
@@ -55,15 +65,34 @@ def simplify_input(wildcards):
     }
 
 
+def declaration(model):
+    """A declared model's onnx_models entry as a file, rewritten only when the entry changes."""
+    return track_declaration(model, config["onnx_models"][model])
+
+
+def declared_onnx(wildcards):
+    """A declared model's ONNX file, its listing (size, mtime: changes when it is replaced) and its
+    declaration: the jobs downstream rerun when either changes."""
+    path = spec(wildcards).onnx
+    listing = track(f"{wildcards.model}_onnx", [path])
+    return {
+        "onnx": path,
+        "listing": listing,
+        "declaration": declaration(wildcards.model),
+    }
+
+
 def preprocess_input(wildcards):
-    """The checkpoint for kinds that read it, and the listing of a configured dataset folder
-    (names, sizes, mtimes: rewritten only when the folder's images change)."""
+    """The checkpoint for kinds that read it, and the listing of the configured image folders
+    (names, sizes, mtimes: rewritten only when the folders' images change)."""
     inputs = {}
     if spec(wildcards).preprocess_uses_weights:
         inputs["weights"] = f"resources/weights/{wildcards.model}.pth"
-    folder = config["datasets"].get(wildcards.model)
-    if folder:
-        inputs["listing"] = track(f"{wildcards.model}_dataset", [folder])
+    folders = list(config_checks.dataset_folders(config, wildcards.model).values())
+    if folders:
+        inputs["listing"] = track(f"{wildcards.model}_dataset", folders)
+    if spec(wildcards).onnx:
+        inputs["declaration"] = declaration(wildcards.model)
     return inputs
 
 
@@ -140,7 +169,12 @@ def accuracy_files(wildcards=None):
 
 
 def grid_files(wildcards=None):
-    return [f"results/{m}/images/{c}/bs{b}_grid.png" for m, c, b in combos()]
+    """The image grids: of every model whose outputs are images (postprocess other than none)."""
+    return [
+        f"results/{m}/images/{c}/bs{b}_grid.png"
+        for m, c, b in combos()
+        if registry.get(m).postprocess != "none"
+    ]
 
 
 def weights_info_files(wildcards=None):

@@ -8,6 +8,8 @@ rule export_onnx:
         "results/logs/export/{model}.log",
     benchmark:
         "results/benchmarks/export/{model}.tsv"
+    wildcard_constraints:
+        model=NETWORK_MODELS,
     conda:
         "../envs/torch.yaml"
     script:
@@ -25,10 +27,31 @@ rule export_onnx_fixed:
         "results/logs/export/{model}_bs{bs}.log",
     benchmark:
         "results/benchmarks/export/{model}_bs{bs}.tsv"
+    wildcard_constraints:
+        model=NETWORK_MODELS,
     conda:
         "../envs/torch.yaml"
     script:
         "../scripts/export.py"
+
+
+# models declared in the config (onnx_models): the user's graph, its batch axis made symbolic,
+# and its record in place of a checkpoint's
+rule import_onnx:
+    input:
+        unpack(declared_onnx),
+        code=code("import_onnx.py"),
+    output:
+        onnx="results/{model}/onnx/{model}.onnx",
+        info="resources/weights/{model}.json",
+    log:
+        "results/logs/export/{model}.log",
+    wildcard_constraints:
+        model=ONNX_MODELS,
+    conda:
+        "../envs/onnx.yaml"
+    script:
+        "../scripts/import_onnx.py"
 
 
 rule simplify_onnx:

@@ -9,6 +9,8 @@ rule reference:
         "results/logs/reference/{model}.log",
     benchmark:
         "results/benchmarks/reference/{model}.tsv"
+    wildcard_constraints:
+        model=NETWORK_MODELS,
     conda:
         "../envs/torch.yaml"
     # the accuracy runs' threads (infer_onnxruntime): untimed, so it need not claim every core as the
@@ -18,3 +20,27 @@ rule reference:
         batch=config["accuracy"]["reference_batch"],
     script:
         "../scripts/reference.py"
+
+
+# a model declared in the config (onnx_models): ONNX Runtime's CPU fp32 run of the original graph,
+# graph optimisations off (the chips run the simplified, optimised graph)
+rule reference_onnxruntime:
+    input:
+        onnx="results/{model}/onnx/{model}.onnx",
+        inputs="results/{model}/inputs",
+        code=code("reference_onnx.py"),
+    output:
+        directory("results/{model}/reference"),
+    log:
+        "results/logs/reference/{model}.log",
+    benchmark:
+        "results/benchmarks/reference/{model}.tsv"
+    wildcard_constraints:
+        model=ONNX_MODELS,
+    conda:
+        "../envs/onnxruntime.yaml"
+    threads: 2
+    params:
+        batch=config["accuracy"]["reference_batch"],
+    script:
+        "../scripts/reference_onnx.py"

@@ -7,6 +7,8 @@ rule weights:
         info="resources/weights/{model}.json",
     log:
         "results/logs/weights/{model}.log",
+    wildcard_constraints:
+        model=NETWORK_MODELS,
     conda:
         "../envs/torch.yaml"
     params:

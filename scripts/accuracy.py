@@ -1,4 +1,5 @@
-"""Stage `accuracy`: device outputs vs the PyTorch reference, per sample.
+"""Stage `accuracy`: device outputs vs the reference (the PyTorch generator, or for a model declared in the
+config ONNX Runtime CPU fp32 on its original graph), per sample.
 
 By hand:  python scripts/accuracy.py --model dcgan --chip cpu --bs 4 --outputs results/dcgan/outputs/cpu/bs4 \
               --reference results/dcgan/reference --out acc.json [--threshold 0.99]
@@ -38,6 +39,7 @@ def run(
         "chip": chip,
         "batch_size": bs,
         "backend": read_json(summary).get("backend", "") if summary else "",
+        "reference": spec.reference,
         **rec,
     }
     write_json(rec, out)

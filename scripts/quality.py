@@ -103,6 +103,7 @@ def run(
         "model": model,
         "source": source,
         "batch_size": bs,
+        "generator": spec.reference if source == "pth" else source,
         "outputs": str(outputs),
         "images": len(list_bins(outputs)),
         "procedure": q.procedure,

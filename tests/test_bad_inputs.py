@@ -221,7 +221,7 @@ def test_unknown_model_names_the_key_and_the_known_models():
         registry.get("DCGAN", "models")
     assert str(exc.value) == (
         f"unknown model 'DCGAN' under 'models': known models are {', '.join(sorted(registry.MODELS))} "
-        f"(did you mean 'dcgan'? fix 'models' in {HINT})"
+        f"(did you mean 'dcgan'? fix 'models' in {HINT}, or declare it under onnx_models)"
     )
 
 

@@ -113,6 +113,7 @@ def test_command_line_from_the_signature():
         "label": "unset",
         "config": None,
         "log": None,
+        "configfile": None,
     }
     assert type(kwargs["bs"]) is int
     with_config = cli.command_line_arguments(job, [*args, "--config", '{"seed": 2}', "--log", "x.log"])

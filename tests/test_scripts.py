@@ -286,5 +286,5 @@ def test_unknown_model_by_hand(tmp_path):
     assert proc.returncode == 1
     assert error_lines(proc) == [
         f"error: unknown model 'stylegan' under 'models': known models are {', '.join(sorted(registry.MODELS))} "
-        "(fix 'models' in your config (config/config.yaml, --configfile or --config))"
+        "(fix 'models' in your config (config/config.yaml, --configfile or --config), or declare it under onnx_models)"
     ]

@@ -205,7 +205,7 @@ def test_accuracy_table(workdir):
         assert float(r["min_cosine"]) >= 0.9999
         assert float(r["mean_abs_diff"]) < 1e-5
         assert float(r["acc_percent"]) > 99.99
-        assert r["passed"] == "PASS"
+        assert r["passed"] == "PASS" and r["reference"] == "PyTorch CPU fp32"
 
 
 def test_images_and_readme(workdir):
@@ -213,7 +213,7 @@ def test_images_and_readme(workdir):
     pngs = sorted((wd / "results/gan/images/cpu/bs2").glob("*.png"))
     assert len(pngs) == 7 and pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     readme = (wd / "README.md").read_text()
-    assert "| gan | cpu | bs2 | demo | 7 |" in readme
+    assert "| gan | cpu | bs2 | demo | PyTorch CPU fp32 | 7 |" in readme
     assert "No model of this run has a quality metric (IS / FID)." in readme
     assert read_csv(wd / "results/tables/quality.csv") == []
     assert "(docs/images/dcgan_cpu.png)" in readme
@@ -287,7 +287,8 @@ HINT = "your config (config/config.yaml, --configfile or --config)"
         (
             "models=[DCGAN]",
             "config error: unknown model 'DCGAN' under 'models': known models are biggan, cyclegan_map2sat, "
-            f"cyclegan_sat2map, dcgan, dgnet, gan (did you mean 'dcgan'? fix 'models' in {HINT})",
+            f"cyclegan_sat2map, dcgan, dgnet, gan (did you mean 'dcgan'? fix 'models' in {HINT}, or declare it under "
+            "onnx_models)",
         ),
         # case 8: per-model keys are checked like weights: and datasets:
         ("samples={dcgna: 10}", "config error: unknown model 'dcgna' under 'samples': known models are"),

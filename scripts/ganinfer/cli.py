@@ -14,7 +14,8 @@ default, typed by its annotation: ``bool`` is a switch, ``list[T]`` takes one or
 default and help come from config/schema.yaml (a section, ``Setting("perf")``, gives one option
 per key and the dict of them); ``Annotated[T, Arg(...)]`` gives argparse what the annotation
 does not (another flag, a by-hand default, ``action``, ``nargs``, ``convert`` for the parsed
-value). Plus ``--log FILE``; the script's docstring is the description.
+value). Plus ``--log FILE`` and ``--configfile FILE`` (a workflow config whose ``onnx_models`` the
+registry then knows); the script's docstring is the description.
 
 Bad input (``InputError``) ends the script with exit status 1 and a single line
 ``error: <file>: <what is wrong>; <the fix>`` on stderr (and in the rule's log),
@@ -104,6 +105,7 @@ def build_parser(run: Callable) -> argparse.ArgumentParser:
             options.setdefault("default", param.default)
         _add(p, arg.flag or f"--{param.name.replace('_', '-')}", dest=param.name, **options)
     p.add_argument("--log", help="write stdout/stderr to this file")
+    p.add_argument("--configfile", help="a workflow config whose onnx_models declare models this run may name")
     return p
 
 
@@ -191,11 +193,12 @@ def main(run: Callable[..., object]) -> None:
     smk = run.__globals__.get("snakemake")
     if smk is None:
         kwargs = command_line_arguments(run)
-        log = kwargs.pop("log")
+        log, configfile = kwargs.pop("log"), kwargs.pop("configfile")
     else:
-        log = smk.log[0] if smk.log else None
+        log, configfile = (smk.log[0] if smk.log else None), None
     with _log_to(log) as console:
         try:
+            declare_models(getattr(smk, "config", None) if smk is not None else configfile)
             run(**(kwargs if smk is None else snakemake_arguments(run, smk)))
         except InputError as exc:
             _report(f"error: {exc}", console)
@@ -208,6 +211,21 @@ def main(run: Callable[..., object]) -> None:
             raise SystemExit(1) from None
         except Exception as exc:
             _crash(exc, console, log)
+
+
+def declare_models(config: dict | str | None) -> None:
+    """Give the registry the config's ``onnx_models`` (the job's config, or a YAML file by hand)."""
+    from ganinfer import registry
+
+    if isinstance(config, str):
+        import yaml
+
+        try:
+            with open(config) as f:
+                config = yaml.safe_load(f) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise InputError(f"{config}: cannot read the config file ({exc}); fix --configfile") from None
+    registry.declare((config or {}).get("onnx_models") if isinstance(config, dict) else None)
 
 
 def _flush() -> None:

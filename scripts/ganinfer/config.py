@@ -25,7 +25,20 @@ from ganinfer.errors import CONFIG_HINT, InputError
 from ganinfer.samples import available, count
 
 # string values that must stay strings even when they look like numbers
-_KEEP = {"path", "sha256", "set_env", "weights", "datasets", "reference", "inception_weights", "fid_inception_weights"}
+_KEEP = {
+    "path",
+    "sha256",
+    "onnx",
+    "folder",
+    "title",
+    "out_nodes",
+    "set_env",
+    "weights",
+    "datasets",
+    "reference",
+    "inception_weights",
+    "fid_inception_weights",
+}
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 
 
@@ -131,6 +144,21 @@ def weights_files(config: dict, model: str) -> dict[str, str]:
     return {f"weights.{model}.path": path}
 
 
+def dataset_folders(config: dict, model: str) -> dict[str, str]:
+    """The configured image folders of ``model`` as ``{config key: folder}``: ``datasets.<model>``, or
+    a declared model's ``folder`` of each images input."""
+    spec = registry.get(model)
+    if spec.onnx and config["datasets"].get(model):
+        raise InputError(
+            f"datasets.{model}: a declared model's images come from its inputs' folder "
+            f"(onnx_models.{model}.inputs[i].folder); move the folder there (in {CONFIG_HINT})"
+        )
+    folders = {f"datasets.{model}": config["datasets"].get(model)}
+    for i, t in enumerate(spec.inputs):
+        folders[f"onnx_models.{model}.inputs[{i}].folder"] = t.folder
+    return {key: folder for key, folder in folders.items() if folder}
+
+
 def check_paths(config: dict) -> None:
     """Configured files and folders of the selected models exist, before any job starts
     (a job that fails on a misspelt path would first have deleted its previous outputs)."""
@@ -141,16 +169,18 @@ def check_paths(config: dict) -> None:
                     f"{path}: weights file for model '{model}' not found "
                     f"(fix {key} in {CONFIG_HINT}, or remove it to use demo weights)"
                 )
-        folder = config["datasets"].get(model)
-        if folder and not os.path.isdir(folder):
-            raise InputError(
-                f"{folder}: dataset folder of model '{model}' not found; it should hold "
-                f"{registry.get(model).dataset or 'images'} (fix datasets.{model} in {CONFIG_HINT})"
-            )
-        wanted = _samples(config, model)
         spec = registry.get(model)
-        if folder:  # enough images for `samples` (the preprocess job checks it again)
-            count(spec, wanted or spec.default_samples, available(spec, folder), folder)
+        folders = dataset_folders(config, model)
+        for key, folder in folders.items():
+            if not os.path.isdir(folder):
+                raise InputError(
+                    f"{folder}: dataset folder of model '{model}' not found; it should hold "
+                    f"{spec.dataset or 'images'} (fix {key} in {CONFIG_HINT})"
+                )
+        wanted = _samples(config, model)
+        if folders:  # enough images for `samples` (the preprocess job checks it again)
+            images = min(folders.values(), key=lambda folder: available(spec, folder))
+            count(spec, wanted or spec.default_samples, available(spec, images), images)
         elif wanted == "all":
             count(spec, wanted, None)
     quality = config["quality"]
@@ -229,6 +259,9 @@ def check_workflow_config(config: dict, schema: str, overrides: dict | None) -> 
     except WorkflowError:
         raise WorkflowError(f"config error: {schema_error(config, schema)}") from None
     try:
+        registry.declare(config["onnx_models"])
+        for name in registry.declared_names():
+            registry.get(name, "onnx_models")  # built and checked against its graph
         check_names(config)
         for chip in config["chips"]:
             check_chip(chip)

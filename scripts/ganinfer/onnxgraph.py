@@ -54,6 +54,34 @@ def export_onnx(spec: ModelSpec, weights: str, out: str | Path, bs: int | None =
     return io_names(graph)
 
 
+def import_onnx(spec: ModelSpec, out: str | Path) -> dict:
+    """A declared model's graph as the workflow's ONNX: the same nodes and weights, its first axis
+    (of every input and output) symbolic, named ``-1`` as in the exports. Returns the original batch
+    axis (an int when the graph fixed it, else its name) and the graph's opset."""
+    import onnx
+
+    model = load_onnx(spec.onnx)
+    names = {*spec.input_names, spec.output.name}
+    batch = None
+    for v in [*model.graph.input, *model.graph.output]:
+        if v.name in names:
+            dim = v.type.tensor_type.shape.dim[0]
+            batch = batch or (dim.dim_value if dim.HasField("dim_value") else dim.dim_param or "?")
+            dim.Clear()
+            dim.dim_param = "-1"
+    if isinstance(batch, int):  # intermediate shapes inferred at the fixed batch would contradict it
+        del model.graph.value_info[:]
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as exc:
+        first = (str(exc).strip().splitlines() or ["invalid"])[0][:160]
+        raise InputError(f"{spec.onnx}: not a valid ONNX model ({first}); re-export it") from None
+    with atomic_path(Path(out)) as tmp:
+        onnx.save(model, str(tmp))
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
+    return {"batch": batch, "opset": opset, **io_names(model)}
+
+
 def clip_max(model, spec: ModelSpec | None = None, value: float = 2048.0) -> int:
     """Give every Clip node an explicit max input (ATC and onnxsim need one).
 
@@ -93,13 +121,13 @@ def name_output_node(model, spec: ModelSpec) -> int:
     raise InputError(f"graph output {output} has no producing node; re-export the model")
 
 
-def load_onnx(path):
+def load_onnx(path, external_data: bool = True):
     """``onnx.load``, a truncated or corrupt file being a one-line error saying how to rebuild it."""
     import onnx
     from google.protobuf.message import DecodeError
 
     try:
-        return onnx.load(str(path))
+        return onnx.load(str(path), load_external_data=external_data)
     except (DecodeError, ValueError, RuntimeError, OSError) as exc:
         raise unreadable(path, "ONNX model", exc) from None
 
@@ -115,7 +143,21 @@ def simplify_onnx(spec: ModelSpec, source: str, bs: int, out: str | Path) -> dic
     model = load_onnx(source)
     before = len(model.graph.node)
     shapes = {t.name: list(t.batch_shape(bs)) for t in spec.inputs}
-    simplified, ok = onnxsim.simplify(model, overwrite_input_shapes=shapes)
+
+    def fixed_batch(detail: str) -> InputError:
+        return InputError(
+            f"{source}: does not run at batch size {bs} ({detail}); a graph that fixes its batch inside (e.g. in "
+            f"a Reshape) serves only that batch: set batch_sizes.{spec.name} to it, or re-export with a dynamic "
+            "batch axis"
+        )
+
+    try:
+        simplified, ok = onnxsim.simplify(model, overwrite_input_shapes=shapes)
+    except Exception as exc:  # noqa: BLE001  (onnxsim raises whatever ONNX Runtime or its checker raise)
+        raise fixed_batch((str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]) from None
+    out_batch = next(iter(io_names(simplified)["output"].values()))[0]
+    if isinstance(out_batch, int) and out_batch not in (0, bs):
+        raise fixed_batch(f"its output has batch {out_batch}")
     if not ok:
         raise InputError(f"{source}: onnxsim could not validate the simplified model at bs {bs}; re-export it")
     for fix in spec.graph_fixups:  # on the graph ATC will read

@@ -160,7 +160,72 @@ def dgnet_pair(spec: ModelSpec, samples, seed: int, out: Path, weights=None, dat
     return manifest, {"source": str(dataset) if dataset else DEMO_SOURCE, "images": n}
 
 
-KINDS = {"noise": noise, "biggan_split": biggan_split, "image_folder": image_folder, "dgnet_pair": dgnet_pair}
+RANGES = {
+    "tanh": lambda x: x * 2.0 - 1.0,
+    "unit": lambda x: x,
+    "imagenet": lambda x: (x - IMAGENET_MEAN[: len(x)]) / IMAGENET_STD[: len(x)],
+}
+
+
+def _image_tensor(image, t) -> np.ndarray:
+    """A PIL RGB image as input ``t`` wants it: shorter side resized (bilinear), centre crop, grey
+    (ITU-R 601 luma, as PIL's ``L``) for one channel, values in ``t.range``."""
+    from ganinfer.photos import to_chw
+
+    x = to_chw(image, t.shape[1:], "bilinear", shorter_side=True)
+    if t.shape[0] == 1:
+        x = np.tensordot(np.array([0.299, 0.587, 0.114], dtype=np.float32), x, axes=1)[None]
+    return RANGES[t.range](x).astype(np.float32)
+
+
+def declared(spec: ModelSpec, samples, seed: int, out: Path, weights=None, dataset=None):
+    """A model declared in the config: each input by its own kind. ``normal``: N(0, 1); ``onehot``: a
+    uniform class, one-hot; ``images``: image i of the input's folder (natural order) or a demo crop.
+    The random inputs of sample ``i`` are drawn in input order from ``default_rng([seed, i])``."""
+    from ganinfer.photos import demo_images, list_images
+
+    images = [t for t in spec.inputs if t.kind == "images"]
+    files = {t.name: list_images(t.folder, "images") for t in images if t.folder}
+    smallest = min(files, key=lambda name: len(files[name]), default=None)
+    folder = next((t.folder for t in images if t.name == smallest), None)
+    n = count(spec, samples, len(files[smallest]) if smallest else None, folder)
+    demo = {
+        t.name: demo_images(n, seed + k, aspect=t.shape[1] / t.shape[2]) for k, t in enumerate(images) if not t.folder
+    }
+    _folders(spec, out)
+    manifest = {}
+    for i in range(n):
+        rng = np.random.default_rng([seed, i])
+        name, entry = spec.sample_name(i), {"file": None, "source": f"numpy.random.default_rng([{seed}, {i}])"}
+        for t in spec.inputs:
+            if t.kind == "normal":
+                x = rng.standard_normal(t.shape, dtype=np.float32)
+            elif t.kind == "onehot":
+                label = int(rng.integers(t.shape[0]))
+                x = np.zeros(t.shape, dtype=np.float32)
+                x[label] = 1.0
+                entry.setdefault("class", {})[t.name] = label
+            elif t.name in files:
+                x = _image_tensor(load_rgb(files[t.name][i]), t)
+                entry.setdefault("images", {})[t.name] = files[t.name][i].name
+                entry["file"] = entry["file"] or files[t.name][i].name
+            else:
+                photo, image = demo[t.name][i]
+                x = _image_tensor(image, t)
+                entry.setdefault("images", {})[t.name] = f"demo crop of {photo}"
+            write_bin(x, out / t.name / f"{name}.bin")
+        manifest[name] = entry
+    folders = {t.name: t.folder for t in images if t.folder}
+    return manifest, {"kinds": {t.name: t.kind for t in spec.inputs}, "folders": folders}
+
+
+KINDS = {
+    "declared": declared,
+    "noise": noise,
+    "biggan_split": biggan_split,
+    "image_folder": image_folder,
+    "dgnet_pair": dgnet_pair,
+}
 
 
 def make_inputs(spec: ModelSpec, samples, seed: int, out: str | Path, weights=None, dataset=None) -> int:

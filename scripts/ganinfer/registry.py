@@ -1,9 +1,10 @@
 """The model registry: the single place that knows each model.
 
-Rules and scripts ask this table; none of them mentions a model by name. Adding a
-model means one ``ModelSpec`` entry here plus one network module under
-``ganinfer/models/`` (which provides ``build``, ``hparams_from_state_dict``,
-``DEMO_HPARAMS`` and ``demo_init``).
+Rules and scripts ask this table; none of them mentions a model by name. A model is either
+built in (one ``ModelSpec`` entry here plus one network module under ``ganinfer/models/``,
+which provides ``build``, ``hparams_from_state_dict``, ``DEMO_HPARAMS`` and ``demo_init``) or
+declared in the config under ``onnx_models`` (an ONNX file the user exported; ``declare`` takes
+the declarations and ``ganinfer.declared`` builds each spec, checked against its graph).
 
 This module imports nothing heavy: the Snakefile reads it while building the DAG.
 """
@@ -15,10 +16,17 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class TensorSpec:
-    """One ONNX input or output: its name and the shape of one sample (no batch axis)."""
+    """One ONNX input or output: its name and the shape of one sample (no batch axis).
+
+    For a model declared in the config, an input also says how its samples are made
+    (preprocess kind ``declared``): ``kind`` normal, onehot or images, and for images the
+    ``folder`` (empty: demo photographs) and the value ``range`` (tanh, imagenet or unit)."""
 
     name: str
     shape: tuple[int, ...]
+    kind: str = "normal"
+    folder: str = ""
+    range: str = ""
 
     def batch_shape(self, bs: int) -> tuple[int, ...]:
         return (bs, *self.shape)
@@ -62,6 +70,12 @@ class ModelSpec:
     atc: AtcSpec = field(default_factory=AtcSpec)
     default_samples: int = 256
     default_batch_sizes: tuple[int, ...] = (1, 4, 16, 64)
+    onnx: str = ""  # a declared model's ONNX file (built-in models are exported from their network)
+
+    @property
+    def reference(self) -> str:
+        """What the accuracy table compares every chip with."""
+        return "ONNX Runtime CPU fp32, original graph" if self.onnx else "PyTorch CPU fp32"
 
     @property
     def input_names(self) -> list[str]:
@@ -215,21 +229,62 @@ MODELS: dict[str, ModelSpec] = {
 }
 
 
+# the config's onnx_models (name -> declaration), and the specs built from them so far
+_DECLARED: dict[str, dict] = {}
+_BUILT: dict[str, ModelSpec] = {}
+
+
+def declare(onnx_models: dict | None) -> None:
+    """Take the config's ``onnx_models`` declarations (replacing earlier ones); each spec is built,
+    and checked against its graph, when first asked for. A built-in name is a one-line error."""
+    from ganinfer.errors import CONFIG_HINT, InputError
+
+    clash = sorted(set(onnx_models or {}) & set(MODELS))
+    if clash:
+        raise InputError(
+            f"onnx_models.{clash[0]}: '{clash[0]}' is a built-in model; give the ONNX model another name "
+            f"(in onnx_models, models and the per-model keys of {CONFIG_HINT})"
+        )
+    _DECLARED.clear()
+    _BUILT.clear()
+    _DECLARED.update(onnx_models or {})
+
+
+def names() -> list[str]:
+    """Every model name: the built-in ones, then the declared ones."""
+    return [*MODELS, *_DECLARED]
+
+
+def declared_names() -> list[str]:
+    return list(_DECLARED)
+
+
+def network_names() -> list[str]:
+    """The built-in models (exported from their PyTorch network)."""
+    return list(MODELS)
+
+
 def get(name: str, key: str = "models") -> ModelSpec:
     """The registry entry for ``name``; an unknown name is a one-line error naming the config ``key``."""
-    try:
+    if name in MODELS:
         return MODELS[name]
-    except KeyError:
-        import difflib
+    if name in _DECLARED:
+        if name not in _BUILT:
+            from ganinfer.declared import build_spec
 
-        from ganinfer.errors import CONFIG_HINT, InputError
+            _BUILT[name] = build_spec(name, _DECLARED[name])
+        return _BUILT[name]
+    import difflib
 
-        close = difflib.get_close_matches(str(name).lower(), MODELS, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        raise InputError(
-            f"unknown model '{name}' under '{key}': known models are {', '.join(sorted(MODELS))} "
-            f"({hint}fix '{key}' in {CONFIG_HINT})"
-        ) from None
+    from ganinfer.errors import CONFIG_HINT, InputError
+
+    known = names()
+    close = difflib.get_close_matches(str(name).lower(), known, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    raise InputError(
+        f"unknown model '{name}' under '{key}': known models are {', '.join(sorted(known))} "
+        f"({hint}fix '{key}' in {CONFIG_HINT}, or declare it under onnx_models)"
+    ) from None
 
 
 def quality(name: str) -> QualitySpec:
@@ -238,6 +293,6 @@ def quality(name: str) -> QualitySpec:
     if spec.quality is None:
         from ganinfer.errors import InputError
 
-        with_quality = ", ".join(sorted(m for m, s in MODELS.items() if s.quality))
+        with_quality = ", ".join(sorted(m for m in names() if get(m).quality))
         raise InputError(f"model '{name}' has no quality metric (IS/FID); models with one: {with_quality}")
     return QUALITY_KINDS[spec.quality]

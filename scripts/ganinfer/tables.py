@@ -54,6 +54,7 @@ ACCURACY_COLUMNS = [
     "batch_size",
     "backend",
     "weights",
+    "reference",
     "samples",
     "mean_cosine",
     "min_cosine",
@@ -68,6 +69,7 @@ ACCURACY_COLUMNS = [
 QUALITY_COLUMNS = [
     "model",
     "source",
+    "generator",
     "batch_size",
     "weights",
     "images",
@@ -160,6 +162,7 @@ def accuracy_row(rec: dict, weights: dict) -> dict:
         "batch_size": rec["batch_size"],
         "backend": rec.get("backend", ""),
         "weights": weights.get(rec["model"], "unknown"),
+        "reference": rec.get("reference", ""),
         "samples": rec["samples"],
         "mean_cosine": f"{rec['mean_cosine']:.6f}",
         "min_cosine": f"{rec['min_cosine']:.6f}",
@@ -193,6 +196,7 @@ def quality_row(rec: dict, weights: dict) -> dict:
     return {
         "model": rec["model"],
         "source": rec["source"],
+        "generator": rec.get("generator", rec["source"]),
         "batch_size": "" if rec["batch_size"] is None else rec["batch_size"],
         "weights": weights.get(rec["model"], "unknown"),
         "images": rec["images"],
@@ -345,6 +349,7 @@ ACCURACY_MARKDOWN = {
     "chip": "chip",
     "batch_size": "batch",
     "weights": "weights",
+    "reference": "reference",
     "samples": "samples",
     "mean_cosine": "mean cos",
     "min_cosine": "min cos",
@@ -370,7 +375,7 @@ def quality_markdown(rows: list[dict]) -> str:
         return "No model of this run has a quality metric (IS / FID).\n"
     body = []
     for r in sorted(rows, key=quality_sort_key):
-        source = "pth (PyTorch)" if r["source"] == "pth" else f"{r['source']} bs{r['batch_size']}"
+        source = f"pth ({r['generator']})" if r["source"] == "pth" else f"{r['source']} bs{r['batch_size']}"
         is_cell = r["is_mean"]
         if r["is_splits"] == 1:
             is_cell += " (1 split)"

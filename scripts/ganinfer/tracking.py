@@ -55,8 +55,24 @@ def listing(paths: list[str]) -> str:
 
 def track(name: str, paths: list[str], root: str = TRACKED) -> str:
     """Write ``<root>/<name>.tsv`` when its listing changed; return its path."""
-    out = Path(root) / f"{name}.tsv"
-    text = listing(paths)
+    return _write_if_changed(Path(root) / f"{name}.tsv", listing(paths))
+
+
+def declaration_path(model: str, root: str = TRACKED) -> str:
+    """The file holding a declared model's ``onnx_models`` entry (a config the scripts read by hand)."""
+    return f"{root}/{model}_declaration.yaml"
+
+
+def track_declaration(model: str, declaration: dict, root: str = TRACKED) -> str:
+    """Write ``onnx_models: {model: declaration}`` to ``declaration_path(model)`` when it changed, so the
+    jobs that read the declaration rerun exactly when it changes; return the path."""
+    import yaml
+
+    text = yaml.safe_dump({"onnx_models": {model: declaration}}, sort_keys=True)
+    return _write_if_changed(Path(declaration_path(model, root)), text)
+
+
+def _write_if_changed(out: Path, text: str) -> str:
     try:
         if out.read_text() == text:
             return str(out)

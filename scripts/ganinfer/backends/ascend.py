@@ -17,6 +17,7 @@ from ganinfer.errors import InputError
 from ganinfer.fileio import atomic_dir, output_name, read_json, write_json
 from ganinfer.inputs import InputSet
 from ganinfer.registry import ModelSpec
+from ganinfer.tracking import declaration_path
 
 
 def input_shape(spec: ModelSpec, bs: int) -> str:
@@ -333,6 +334,8 @@ class RuleShells:
     def _stage(self, script: str, wildcards, **options) -> str:
         """python3 scripts/<script> --model --chip --bs, then ``options`` as flags (True: the flag alone)."""
         args = ["python3", os.path.join(self.scripts, script)]
+        if registry.get(wildcards.model).onnx:  # a declared model: the script reads its declaration
+            options["configfile"] = declaration_path(wildcards.model)
         for key, value in dict(model=wildcards.model, chip=wildcards.chip, bs=wildcards.bs, **options).items():
             flag = f"--{key.replace('_', '-')}"
             args += [flag] if value is True else [flag, str(value)]
