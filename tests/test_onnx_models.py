@@ -281,6 +281,14 @@ def test_bad_declarations_each_stop_the_workflow_with_one_line(tinygen, tmp_path
     cases.append((declaration(corrupt), f"config error: {corrupt}: not a readable ONNX model ("))
     for i, (decl, line) in enumerate(cases):
         assert _config_error(tmp_path / str(i), decl).startswith(line)
+    assert _config_error(tmp_path / "w", declaration(g), weights={"tinygen": {"path": g}}) == (
+        "config error: weights.tinygen: 'tinygen' is declared under onnx_models, whose weights are its ONNX file; "
+        f"remove weights.tinygen ({HINT})"
+    )
+    assert _config_error(tmp_path / "d", declaration(g), datasets={"tinygen": str(tmp_path)}).startswith(
+        "config error: datasets.tinygen: a declared model's images come from its inputs' folder "
+        "(onnx_models.tinygen.inputs[i].folder); move the folder there"
+    )
     assert _config_error(tmp_path / "clash", declaration(g), name="dcgan", key="dcgan") == (
         "config error: onnx_models.dcgan: 'dcgan' is a built-in model; give the ONNX model another name "
         "(in onnx_models, models and the per-model keys of your config (config/config.yaml, --configfile or --config))"

@@ -90,6 +90,11 @@ def check_names(config: dict) -> None:
             for name in value:
                 if not (key == "batch_sizes" and name == "default"):
                     registry.get(name, key)
+                if key in ("weights", "demo_architecture") and name in registry.declared_names():
+                    raise InputError(
+                        f"{key}.{name}: '{name}' is declared under onnx_models, whose weights are its ONNX file; "
+                        f"remove {key}.{name} (in {CONFIG_HINT})"
+                    )
     for name in config["quality"]["reference"]:
         registry.get(name, "quality.reference")
         registry.quality(name)
