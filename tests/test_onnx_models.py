@@ -146,7 +146,8 @@ def test_a_fixed_batch_graph_serves_every_batch_size_its_graph_allows(tmp_path):
     for name in ("fixed", "baked"):
         out, info = tmp_path / f"{name}.imported.onnx", tmp_path / f"{name}.json"
         run_script("import_onnx", "--configfile", cfg, "--model", name, "--out", out, "--info", info)
-        assert json.loads(info.read_text())["batch"] == 1
+        record = json.loads(info.read_text())
+        assert record["batch"] == 1 and record["inputs"] == {"z": ["-1", 64]} and record["output"]["img"][0] == "-1"
     ok = run_script(
         "simplify",
         "--configfile",
@@ -327,11 +328,11 @@ def test_a_graph_input_of_another_type_or_a_second_output_is_named(tmp_path):
 
     from ganinfer.errors import InputError
 
-    def graph(path, elem, outputs):
-        x = helper.make_tensor_value_info("x", elem, ["N", 4])
-        outs = [helper.make_tensor_value_info(f"y{k}", elem, ["N", 4]) for k in range(outputs)]
+    def graph(path, elem, outputs, inputs=1, dims=("N", 4)):
+        xs = [helper.make_tensor_value_info(f"x{k}" if k else "x", elem, list(dims)) for k in range(inputs)]
+        outs = [helper.make_tensor_value_info(f"y{k}", elem, list(dims)) for k in range(outputs)]
         nodes = [helper.make_node("Identity", ["x"], [f"y{k}"]) for k in range(outputs)]
-        onnx.save(helper.make_model(helper.make_graph(nodes, "g", [x], outs)), str(path))
+        onnx.save(helper.make_model(helper.make_graph(nodes, "g", xs, outs)), str(path))
         return str(path)
 
     decl = {"inputs": [{"name": "x", "shape": [4]}], "postprocess": "none"}
@@ -344,6 +345,13 @@ def test_a_graph_input_of_another_type_or_a_second_output_is_named(tmp_path):
             InputError, match=r"the graph has 2 outputs \(y0, y1\); the workflow takes one image output"
         ):
             registry.get("b")
+        registry.declare({"d": {**decl, "onnx": graph(tmp_path / "d.onnx", TensorProto.FLOAT, 1, inputs=2)}})
+        with pytest.raises(InputError, match=r"the graph's input\(s\) x1, x2 are not declared; add them"):
+            registry.get("d")
+        one = graph(tmp_path / "e.onnx", TensorProto.FLOAT, 1, dims=("N", 4, 1))
+        registry.declare({"e": {**decl, "onnx": one, "inputs": [{"name": "x", "shape": [4, 2]}]}})
+        with pytest.raises(InputError, match=r"differs from the graph's 'x' \['N', 4, 1\] at axis 2 \(2 vs 1\)"):
+            registry.get("e")
         registry.declare({"c": {**decl, "onnx": graph(tmp_path / "c.onnx", TensorProto.FLOAT, 1)}})
         assert registry.get("c").output == registry.TensorSpec("y0", (4,))
         assert registry.get("c").atc.input_format == "ND"
