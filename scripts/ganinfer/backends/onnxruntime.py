@@ -45,7 +45,11 @@ def preload_gpu_libraries(ort) -> None:
 class OrtSession:
     """A session on one simplified ONNX file; ``run(feeds)`` returns the first output."""
 
-    def __init__(self, onnx_path: str | bytes, chip: str, threads: int, provider_options: dict | None = None):
+    def __init__(
+        self, onnx_path: str | bytes, chip: str, threads: int, provider_options: dict | None = None, tune=None
+    ):
+        """``tune``: a function given the SessionOptions before the session is made (benchmarks of the
+        session settings, scripts/benchmark_ort_settings.py)."""
         import onnxruntime as ort
 
         providers = ort_providers(chip, provider_options)
@@ -63,6 +67,8 @@ class OrtSession:
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
+        if tune is not None:
+            tune(opts)
         model = onnx_path if isinstance(onnx_path, bytes) else str(onnx_path)
         try:
             self.session = ort.InferenceSession(model, sess_options=opts, providers=providers)

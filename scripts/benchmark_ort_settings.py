@@ -1,0 +1,125 @@
+"""ONNX Runtime's session settings for the `cpu` chip, measured (run by hand, not a workflow stage, not a
+test): each variant against the session the perf job opens (ganinfer.backends.onnxruntime.OrtSession:
+ORT_ENABLE_ALL, sequential execution, intra-op threads = the job's, one inter-op thread, spinning on), on the
+same simplified ONNX (demo weights, released architectures), timed as the perf job times. Each pair runs the
+baseline then the variant, the next the variant then the baseline (ABBA); the median of the per-pair
+ratios (variant / baseline) is printed per case.
+
+Usage:  python scripts/benchmark_ort_settings.py [--cases dcgan:16 gan:64 cyclegan_sat2map:1] [--pairs 4] \
+            [--min-seconds 1] [--threads N] [--variants spin_off ...] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+from pathlib import Path
+
+from benchmark_harness import feeds_for
+from ganinfer import registry
+from ganinfer.backends.onnxruntime import OrtSession
+from ganinfer.bench import BenchSettings, available_cores, cpu_name, measure
+from ganinfer.checkpoint import demo_checkpoint, save_atomic
+from ganinfer.onnxgraph import export_onnx, simplify_onnx
+
+
+def _level(name):
+    def tune(opts):
+        import onnxruntime as ort
+
+        opts.graph_optimization_level = getattr(ort.GraphOptimizationLevel, name)
+
+    return tune
+
+
+def _entry(key, value):
+    return lambda opts: opts.add_session_config_entry(key, value)
+
+
+def _attr(name, value):
+    return lambda opts: setattr(opts, name, value)
+
+
+VARIANTS = {
+    "spin_off": _entry("session.intra_op.allow_spinning", "0"),
+    "opt_extended": _level("ORT_ENABLE_EXTENDED"),
+    "opt_basic": _level("ORT_ENABLE_BASIC"),
+    "no_cpu_arena": _attr("enable_cpu_mem_arena", False),
+    "no_mem_pattern": _attr("enable_mem_pattern", False),
+    "denormal_as_zero": _entry("session.set_denormal_as_zero", "1"),
+    "dynamic_block_4": _entry("session.dynamic_block_base", "4"),
+}
+
+
+def onnx_for(name: str, bs: int, workdir: Path) -> Path:
+    spec = registry.get(name)
+    weights = workdir / f"{name}.pth"
+    save_atomic(demo_checkpoint(spec, 0), weights)
+    dynamic = workdir / f"{name}.onnx"
+    export_onnx(spec, str(weights), dynamic, None if spec.dynamic_batch else bs)
+    onnx = workdir / f"{name}_bs{bs}.onnx"
+    simplify_onnx(spec, str(dynamic), bs, onnx)
+    return onnx
+
+
+def compare(onnx: Path, feeds, bs: int, variant: str, threads: int, settings, pairs: int) -> dict:
+    sessions = {
+        "baseline": OrtSession(str(onnx), "cpu", threads),
+        variant: OrtSession(str(onnx), "cpu", threads, tune=VARIANTS[variant]),
+    }
+    fps: dict[str, list[float]] = {k: [] for k in sessions}
+    for i in range(pairs):
+        for key in list(sessions) if i % 2 == 0 else list(sessions)[::-1]:
+            session = sessions[key]
+            fps[key].append(measure(lambda s=session: s.run(feeds), bs, settings)["throughput_fps"])
+    ratios = [v / b for v, b in zip(fps[variant], fps["baseline"], strict=True)]
+    return {"variant": variant, "baseline_fps": fps["baseline"], "variant_fps": fps[variant], "ratios": ratios}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--cases", nargs="+", default=["dcgan:16", "gan:64", "cyclegan_sat2map:1"], help="model:bs")
+    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    p.add_argument("--pairs", type=int, default=4)
+    p.add_argument("--min-seconds", type=float, default=1.0)
+    p.add_argument("--threads", type=int, default=available_cores())
+    p.add_argument("--json", help="also write the figures to this file")
+    a = p.parse_args(argv)
+    settings = BenchSettings(warmup=2, warmup_seconds=0.3, min_iterations=10, min_seconds=a.min_seconds)
+    print(f"{cpu_name()}, {available_cores()} cores available, {a.threads} threads", flush=True)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in a.cases:
+            name, bs = case.split(":")
+            onnx = onnx_for(name, int(bs), Path(tmp))
+            feeds = feeds_for(registry.get(name), int(bs))
+            for variant in a.variants:
+                r = compare(onnx, feeds, int(bs), variant, a.threads, settings, a.pairs)
+                r.update(model=name, batch_size=int(bs))
+                results.append(r)
+                print(
+                    f"  {name} bs{bs} {variant}: median ratio {statistics.median(r['ratios']):.3f} "
+                    f"(pairs {', '.join(f'{x:.3f}' for x in r['ratios'])}; baseline median "
+                    f"{statistics.median(r['baseline_fps']):,.1f} img/s)",
+                    flush=True,
+                )
+    print()
+    cases = list(dict.fromkeys(f"{r['model']} bs{r['batch_size']}" for r in results))
+    print("| variant | " + " | ".join(cases) + " |")
+    print("|---" * (len(cases) + 1) + "|")
+    for variant in a.variants:
+        cells = [
+            f"{statistics.median(r['ratios']):.3f}"
+            for case in cases
+            for r in results
+            if r["variant"] == variant and f"{r['model']} bs{r['batch_size']}" == case
+        ]
+        print(f"| {variant} | " + " | ".join(cells) + " |")
+    if a.json:
+        Path(a.json).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
