@@ -308,6 +308,7 @@ def test_bad_declarations_each_stop_the_workflow_with_one_line(tinygen, tmp_path
         ({"inputs": [{"name": "z", "shape": [64], "folder": "/x"}]}, "folder and range are for kind images"),
         ({"postprocess": "none", "quality": "fid"}, "onnx_models.m.quality: fid scores images"),
         ({"atc": {"out_nodes": "Tanh_9:0"}}, "names the node 'Tanh_9', which the graph does not have"),
+        ({"output_shape": [3, 32, 31]}, "onnx_models.m.output_shape [3, 32, 31] does not fit the graph's output 'img'"),
     ],
 )
 def test_declaration_checks_against_the_graph(tinygen, decl, message):

@@ -101,8 +101,9 @@ def _check_inputs(path: str, where: str, graph, declared: list[dict]) -> None:
         )
 
 
-def _output(path: str, where: str, graph, inputs: tuple[TensorSpec, ...]) -> TensorSpec:
-    """The one graph output, its sample shape static (shape inference at batch 1 fills symbolic dims)."""
+def _output(path: str, where: str, graph, inputs: tuple[TensorSpec, ...], declared: list | None) -> TensorSpec:
+    """The one graph output and its sample shape: the graph's static dims (shape inference at batch 1 fills
+    symbolic ones), or where inference cannot (pads computed from Shape ops) the declared ``output_shape``."""
     outputs = list(graph.graph.output)
     if len(outputs) != 1:
         raise InputError(
@@ -118,15 +119,30 @@ def _output(path: str, where: str, graph, inputs: tuple[TensorSpec, ...]) -> Ten
         for v, t in zip((v for v in fixed.graph.input if v.name in {t.name for t in inputs}), inputs, strict=False):
             for d, value in zip(v.type.tensor_type.shape.dim, t.batch_shape(1), strict=True):
                 d.dim_value = value
+        # inference keeps dims already written (an exporter's symbolic ones): infer them afresh
+        del fixed.graph.value_info[:]
+        fixed.graph.output[0].type.tensor_type.ClearField("shape")
         try:
-            inferred = onnx.shape_inference.infer_shapes(fixed, strict_mode=False)
+            inferred = onnx.shape_inference.infer_shapes(fixed, strict_mode=False, data_prop=True)
             dims = [dims[0], *_dims(inferred.graph.output[0])[1:]]
         except Exception:  # noqa: BLE001  (any failure leaves the dims unresolved, reported below)
             pass
-    if not all(isinstance(d, int) and d > 0 for d in dims[1:]):
+    static = all(isinstance(d, int) and d > 0 for d in dims[1:])
+    if declared is not None:
+        fits = len(declared) == len(dims) - 1 and all(
+            not (isinstance(d, int) and d > 0) or d == want for d, want in zip(dims[1:], declared, strict=False)
+        )
+        if not fits:
+            raise InputError(
+                f"{path}: {where}.output_shape {list(declared)} does not fit the graph's output "
+                f"'{outputs[0].name}' {dims}; fix it or remove it (in {CONFIG_HINT})"
+            )
+        return TensorSpec(outputs[0].name, tuple(int(d) for d in declared))
+    if not static:
         raise InputError(
-            f"{path}: output '{outputs[0].name}' has the shape {dims}, whose dims after the batch axis are not all "
-            f"static; export the generator with a static output shape"
+            f"{path}: output '{outputs[0].name}' has the shape {dims}, whose dims after the batch axis shape "
+            f"inference cannot resolve; declare one sample's shape as {where}.output_shape (e.g. [3, 256, 256]) "
+            f"in {CONFIG_HINT}"
         )
     return TensorSpec(outputs[0].name, tuple(dims[1:]))
 
@@ -165,7 +181,7 @@ def build_spec(name: str, decl: dict) -> ModelSpec:
         )
         for item in items
     )
-    output = _output(path, where, graph, inputs)
+    output = _output(path, where, graph, inputs, decl.get("output_shape"))
     postprocess, quality = decl["postprocess"], decl.get("quality")
     if postprocess != "none" and (len(output.shape) != 3 or output.shape[0] not in (1, 3)):
         raise InputError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ganinfer.errors import InputError
+from ganinfer.errors import CONFIG_HINT, InputError
 from ganinfer.fileio import atomic_path, unreadable
 from ganinfer.registry import ModelSpec
 
@@ -155,9 +155,14 @@ def simplify_onnx(spec: ModelSpec, source: str, bs: int, out: str | Path) -> dic
         simplified, ok = onnxsim.simplify(model, overwrite_input_shapes=shapes)
     except Exception as exc:  # noqa: BLE001  (onnxsim raises whatever ONNX Runtime or its checker raise)
         raise fixed_batch((str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]) from None
-    out_batch = next(iter(io_names(simplified)["output"].values()))[0]
+    out_batch, *out_shape = next(iter(io_names(simplified)["output"].values()))
     if isinstance(out_batch, int) and out_batch not in (0, bs):
         raise fixed_batch(f"its output has batch {out_batch}")
+    if spec.onnx and all(isinstance(d, int) for d in out_shape) and tuple(out_shape) != spec.output.shape:
+        raise InputError(
+            f"{source}: the output of one sample is {out_shape} at batch size {bs}, the declaration says "
+            f"{list(spec.output.shape)}; fix onnx_models.{spec.name}.output_shape (in {CONFIG_HINT})"
+        )
     if not ok:
         raise InputError(f"{source}: onnxsim could not validate the simplified model at bs {bs}; re-export it")
     for fix in spec.graph_fixups:  # on the graph ATC will read
