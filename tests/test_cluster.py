@@ -10,8 +10,11 @@ import os
 import re
 import subprocess
 
+import numpy as np
 import pytest
 from conftest import ROOT, new_workdir, snakemake, tool_env
+
+from ganinfer.fileio import read_bin
 
 pytestmark = [
     pytest.mark.cluster,
@@ -150,8 +153,19 @@ def test_slurm_records_show_npu_gres_only_for_ascend_jobs(runs, cluster):
 
 def test_results_equal_a_local_run(runs):
     slurm_wd, local_wd, _ = runs
-    acc = rows(slurm_wd / "results/tables/accuracy.csv")
-    assert acc == rows(local_wd / "results/tables/accuracy.csv")
+    # The PyTorch reference is not bit-reproducible from run to run on every CPU: on a 2-core Intel Xeon VM with
+    # AMX two runs with the same 2 threads differed by up to 5.4e-6 (oneDNN's threaded kernels), so the columns
+    # measured against it are compared to that rounding; the inputs and the chips' outputs stay byte for byte.
+    near = ("mean_cosine", "min_cosine", "mean_abs_diff", "max_abs_diff", "acc_percent", "worst_sample")
+    acc, local_acc = rows(slurm_wd / "results/tables/accuracy.csv"), rows(local_wd / "results/tables/accuracy.csv")
+    assert [{k: v for k, v in r.items() if k not in near} for r in acc] == [
+        {k: v for k, v in r.items() if k not in near} for r in local_acc
+    ]
+    for ours, theirs in zip(acc, local_acc, strict=True):
+        for k in ("mean_cosine", "min_cosine", "acc_percent"):
+            assert ours[k] == theirs[k], (ours, k)
+        for k in ("mean_abs_diff", "max_abs_diff"):
+            assert float(ours[k]) == pytest.approx(float(theirs[k]), abs=1e-5), (ours, k)
     assert {(r["chip"], r["backend"]) for r in acc} == {("cpu", "onnxruntime"), ("Ascend310P3", "ais_bench")}
     key = ("model", "chip", "batch_size", "backend", "weights")
     perf = [tuple(r[k] for k in key) for r in rows(slurm_wd / "results/tables/perf.csv")]
@@ -160,4 +174,8 @@ def test_results_equal_a_local_run(runs):
         ours = sorted((slurm_wd / "results/dcgan" / folder).glob("*.bin"))
         theirs = sorted((local_wd / "results/dcgan" / folder).glob("*.bin"))
         assert [p.name for p in ours] == [p.name for p in theirs] and len(ours) == 5
-        assert [p.read_bytes() for p in ours] == [p.read_bytes() for p in theirs], folder
+        if folder == "reference":
+            for a, b in zip(ours, theirs, strict=True):
+                np.testing.assert_allclose(read_bin(a), read_bin(b), rtol=0, atol=1e-5)
+        else:
+            assert [p.read_bytes() for p in ours] == [p.read_bytes() for p in theirs], folder
