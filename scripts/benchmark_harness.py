@@ -43,6 +43,18 @@ def feeds_for(spec, bs: int, seed: int = 0) -> dict[str, np.ndarray]:
     return {t.name: rng.standard_normal(t.batch_shape(bs), dtype=np.float32) for t in spec.inputs}
 
 
+def demo_onnx(name: str, bs: int, workdir: Path) -> Path:
+    """The simplified ONNX of model ``name`` at batch ``bs`` with demo weights (seed 0), built in ``workdir``."""
+    spec = registry.get(name)
+    weights = workdir / f"{name}.pth"
+    save_atomic(demo_checkpoint(spec, 0), weights)
+    dynamic = workdir / f"{name}.onnx"
+    export_onnx(spec, str(weights), dynamic, None if spec.dynamic_batch else bs)
+    onnx = workdir / f"{name}_bs{bs}.onnx"
+    simplify_onnx(spec, str(dynamic), bs, onnx)
+    return onnx
+
+
 def bare_loop_ms(session, feeds: dict, iterations: int) -> float:
     """Mean ms per call of a plain loop of ``InferenceSession.run``, timed as a whole."""
     t0 = time.perf_counter()

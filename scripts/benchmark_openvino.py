@@ -17,12 +17,10 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from benchmark_harness import feeds_for
+from benchmark_harness import demo_onnx, feeds_for
 from ganinfer import registry
 from ganinfer.backends import open_session
 from ganinfer.bench import BenchSettings, available_cores, choose_mode, cpu_name, measure
-from ganinfer.checkpoint import demo_checkpoint, save_atomic
-from ganinfer.onnxgraph import export_onnx, simplify_onnx
 
 
 def timed(session, feeds, bs: int, settings: BenchSettings) -> tuple[float, str]:
@@ -35,12 +33,7 @@ def timed(session, feeds, bs: int, settings: BenchSettings) -> tuple[float, str]
 
 def bench_case(name: str, bs: int, workdir: Path, threads: int, settings, pairs: int, precision: str) -> dict:
     spec = registry.get(name)
-    weights = workdir / f"{name}.pth"
-    save_atomic(demo_checkpoint(spec, 0), weights)
-    dynamic = workdir / f"{name}.onnx"
-    export_onnx(spec, str(weights), dynamic)
-    onnx = workdir / f"{name}_bs{bs}.onnx"
-    simplify_onnx(spec, str(dynamic), bs, onnx)
+    onnx = demo_onnx(name, bs, workdir)
     feeds = feeds_for(spec, bs)
     sessions = {
         "cpu": open_session(str(onnx), "cpu", threads),

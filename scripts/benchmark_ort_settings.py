@@ -17,12 +17,10 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from benchmark_harness import feeds_for
+from benchmark_harness import abba, demo_onnx, feeds_for
 from ganinfer import registry
 from ganinfer.backends.onnxruntime import OrtSession
 from ganinfer.bench import BenchSettings, available_cores, cpu_name, measure
-from ganinfer.checkpoint import demo_checkpoint, save_atomic
-from ganinfer.onnxgraph import export_onnx, simplify_onnx
 
 
 def _level(name):
@@ -53,29 +51,16 @@ VARIANTS = {
 }
 
 
-def onnx_for(name: str, bs: int, workdir: Path) -> Path:
-    spec = registry.get(name)
-    weights = workdir / f"{name}.pth"
-    save_atomic(demo_checkpoint(spec, 0), weights)
-    dynamic = workdir / f"{name}.onnx"
-    export_onnx(spec, str(weights), dynamic, None if spec.dynamic_batch else bs)
-    onnx = workdir / f"{name}_bs{bs}.onnx"
-    simplify_onnx(spec, str(dynamic), bs, onnx)
-    return onnx
-
-
 def compare(onnx: Path, feeds, bs: int, variant: str, threads: int, settings, pairs: int) -> dict:
-    sessions = {
-        "baseline": OrtSession(str(onnx), "cpu", threads),
-        variant: OrtSession(str(onnx), "cpu", threads, tune=VARIANTS[variant]),
-    }
-    fps: dict[str, list[float]] = {k: [] for k in sessions}
-    for i in range(pairs):
-        for key in list(sessions) if i % 2 == 0 else list(sessions)[::-1]:
-            session = sessions[key]
-            fps[key].append(measure(lambda s=session: s.run(feeds), bs, settings)["throughput_fps"])
-    ratios = [v / b for v, b in zip(fps[variant], fps["baseline"], strict=True)]
-    return {"variant": variant, "baseline_fps": fps["baseline"], "variant_fps": fps[variant], "ratios": ratios}
+    baseline = OrtSession(str(onnx), "cpu", threads)
+    tuned = OrtSession(str(onnx), "cpu", threads, tune=VARIANTS[variant])
+    base_fps, variant_fps = abba(
+        pairs,
+        lambda: measure(lambda: baseline.run(feeds), bs, settings)["throughput_fps"],
+        lambda: measure(lambda: tuned.run(feeds), bs, settings)["throughput_fps"],
+    )
+    ratios = [v / b for v, b in zip(variant_fps, base_fps, strict=True)]
+    return {"variant": variant, "baseline_fps": base_fps, "variant_fps": variant_fps, "ratios": ratios}
 
 
 def main(argv=None):
@@ -93,7 +78,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         for case in a.cases:
             name, bs = case.split(":")
-            onnx = onnx_for(name, int(bs), Path(tmp))
+            onnx = demo_onnx(name, int(bs), Path(tmp))
             feeds = feeds_for(registry.get(name), int(bs))
             for variant in a.variants:
                 r = compare(onnx, feeds, int(bs), variant, a.threads, settings, a.pairs)
