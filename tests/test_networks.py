@@ -119,6 +119,32 @@ def test_gan_bare_state_dict_loads_strictly(tmp_path):
     assert torch.equal(loaded(z), g.eval()(z))
 
 
+def test_uninitialized_build_skips_the_initializers_and_loading_draws_nothing(tmp_path):
+    """Built under uninitialized(), a module takes no random draw; load_generator then fills every
+    tensor from the checkpoint (a float16 file is cast to the module's float32, as before)."""
+    from ganinfer.models import uninitialized
+
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    with uninitialized():
+        layer = torch.nn.Linear(64, 64)
+    assert torch.equal(torch.rand(3), expected)
+    assert layer.weight.shape == (64, 64)
+
+    g = gan.build(**gan.DEMO_HPARAMS)
+    path = tmp_path / "gan_fp16.pth"
+    torch.save({k: v.half() for k, v in g.state_dict().items()}, path)
+    torch.manual_seed(6)
+    expected = torch.rand(3)
+    torch.manual_seed(6)
+    loaded, _ = checkpoint.load_generator(registry.get("gan"), str(path))
+    assert torch.equal(torch.rand(3), expected)
+    for k, v in g.state_dict().items():
+        assert loaded.state_dict()[k].dtype == v.dtype, k
+        assert torch.equal(loaded.state_dict()[k], v.half().to(v.dtype)), k
+
+
 def test_wrong_architecture_is_one_clear_error(tmp_path):
     path = tmp_path / "gan.pth"
     torch.save(gan.build(**gan.DEMO_HPARAMS).state_dict(), path)

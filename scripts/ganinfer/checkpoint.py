@@ -103,7 +103,7 @@ def load_generator(spec: ModelSpec, weights):
     ``weights``: a checkpoint file, or ``{part: file}`` for several-file models.
     Returns ``(module, hparams)``.
     """
-    from ganinfer.models import network_module
+    from ganinfer.models import network_module, uninitialized
 
     source = ", ".join(map(str, weights.values())) if isinstance(weights, dict) else str(weights)
     net = network_module(spec.network)
@@ -112,7 +112,8 @@ def load_generator(spec: ModelSpec, weights):
         sd = net.clean_state_dict(sd)
     try:
         hparams = net.hparams_from_state_dict(sd)
-        model = net.build(**hparams)
+        with uninitialized():  # every tensor comes from the checkpoint: initializers' draws are wasted
+            model = net.build(**hparams)
         model.load_state_dict(sd, strict=True)
     except (KeyError, ValueError, RuntimeError) as exc:
         detail = str(exc).strip().splitlines()[0][:160]

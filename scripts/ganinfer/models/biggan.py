@@ -25,6 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ganinfer.models import uninitialized
+
 DEMO_HPARAMS = {
     "ch": 96,
     "dim_z": 120,
@@ -309,7 +311,7 @@ def hparams_from_state_dict(sd: dict) -> dict:
     """ch, dim_z, shared_dim, n_classes, resolution, attention and bottom width from the shapes.
 
     Raises ``KeyError`` for missing/unexpected keys and ``ValueError`` for inconsistent shapes
-    (the full key/shape set is compared with a shape-only instance on the meta device).
+    (the full key/shape set is compared with an uninitialized instance).
     """
     n_classes, shared_dim = sd["shared.weight"].shape
     chunk = int(sd["linear.weight"].shape[1])
@@ -344,7 +346,7 @@ def hparams_from_state_dict(sd: dict) -> dict:
         "hier": True,
         "bottom_width": bottom_width,
     }
-    with torch.device("meta"):
+    with uninitialized():
         want = {k: tuple(v.shape) for k, v in build(**hp).state_dict().items()}
     missing = sorted(set(want) - set(sd))
     extra = sorted(set(sd) - set(want))
