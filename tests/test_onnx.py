@@ -1,9 +1,13 @@
 """Export and simplification: names, opset, batch axis, and ONNX Runtime vs PyTorch."""
 
+import subprocess
+import sys
+
 import numpy as np
 import onnx
 import pytest
 import torch
+from conftest import SCRIPTS
 
 from ganinfer import registry
 from ganinfer.accuracy import cosine
@@ -65,3 +69,21 @@ def test_clip_max_fixup_gives_every_clip_a_max():
     assert clip_max(model) == 1
     assert list(model.graph.node[0].input) == ["x", "lo", "clip_max_value"]
     assert clip_max(model) == 0  # already has a max
+
+
+def test_onnxsim_is_imported_without_its_optional_torch_and_sympy():
+    """A fresh interpreter (the simplify stage's) loads onnxsim without torch or sympy; both import
+    normally afterwards, and a process that holds torch already keeps it."""
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from ganinfer.onnxgraph import import_onnxsim\n"
+        "if sys.argv[2] == 'torch-first': import torch\n"
+        "onnxsim = import_onnxsim()\n"
+        "print(callable(onnxsim.simplify), 'torch' in sys.modules, 'sympy' in sys.modules)\n"
+        "import sympy, torch\n"
+        "print(torch.ones(1).item(), sympy.Integer(2) + 1)\n"
+    )
+    fresh = subprocess.run([sys.executable, "-c", code, str(SCRIPTS), "fresh"], capture_output=True, text=True)
+    assert fresh.stdout.split("\n")[:2] == ["True False False", "1.0 3"], fresh.stderr
+    held = subprocess.run([sys.executable, "-c", code, str(SCRIPTS), "torch-first"], capture_output=True, text=True)
+    assert held.stdout.split("\n")[0] == "True True False", held.stderr

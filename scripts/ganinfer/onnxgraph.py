@@ -137,19 +137,20 @@ FIXUPS = {"clip_max": clip_max, "name_output_node": name_output_node}
 
 
 def import_onnxsim():
-    """onnxsim, imported with torch hidden unless torch is loaded already.
+    """onnxsim, imported with its optional torch and sympy hidden unless they are loaded already.
 
-    onnxsim's package import probes its optional PPQ bridge by importing torch inside a try/except (1.4 s
-    of its 3.5 s on the 2-core EPYC VM); simplify() never uses it. Hand-written: onnxsim has no switch.
+    onnxsim's package import probes its optional PPQ bridge by importing torch (1.4 s of its 3.5 s on the
+    2-core EPYC VM) and its model_info imports sympy for symbolic MAC formulas (0.33 s); simplify() uses
+    neither. Hand-written: onnxsim has no switch.
     """
-    hide = "torch" not in sys.modules
-    if hide:
-        sys.modules["torch"] = None  # `import torch` raises ImportError while this is set
+    hidden = [name for name in ("torch", "sympy") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # `import name` raises ImportError while this is set
     try:
         import onnxsim
     finally:
-        if hide:
-            del sys.modules["torch"]
+        for name in hidden:
+            del sys.modules[name]
     return onnxsim
 
 
