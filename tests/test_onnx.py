@@ -87,3 +87,18 @@ def test_onnxsim_is_imported_without_its_optional_torch_and_sympy():
     assert fresh.stdout.split("\n")[:2] == ["True False False", "1.0 3"], fresh.stderr
     held = subprocess.run([sys.executable, "-c", code, str(SCRIPTS), "torch-first"], capture_output=True, text=True)
     assert held.stdout.split("\n")[0] == "True True False", held.stderr
+
+
+def test_untimed_sessions_do_not_spin():
+    """The accuracy runs (shared=True) share the cores with other jobs: their idle intra-op threads sleep;
+    the timed sessions keep ONNX Runtime's default (spinning on, the entry unset)."""
+    from ganinfer.backends import open_session
+    from ganinfer.roofline import gemm_graph
+
+    key = "session.intra_op.allow_spinning"
+    graph = gemm_graph(8).SerializeToString()
+    untimed = open_session(graph, "cpu", 2, shared=True).session.get_session_options()
+    assert untimed.get_session_config_entry(key) == "0"
+    timed = open_session(graph, "cpu", 2).session.get_session_options()
+    with pytest.raises(Exception, match=key):
+        timed.get_session_config_entry(key)

@@ -66,6 +66,7 @@ def onnx_session(path: str | Path, threads: int):
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     opts.intra_op_num_threads = max(1, int(threads))
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # untimed, beside other jobs
     opts.log_severity_level = 3
     return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
 

@@ -147,10 +147,11 @@ def _module(chip: str):
     return importlib.import_module(SESSION_BACKENDS.get(chip, ("ganinfer.backends.onnxruntime", ""))[0])
 
 
-def open_session(onnx_path, chip: str, threads: int, options: dict | None = None):
-    """The session of ``chip`` on one ONNX file (path or serialized bytes)."""
+def open_session(onnx_path, chip: str, threads: int, options: dict | None = None, shared: bool = False):
+    """The session of ``chip`` on one ONNX file (path or serialized bytes); ``shared``: an untimed run
+    beside other jobs (its idle threads do not spin)."""
     check_chip(chip)
-    return _module(chip).Session(onnx_path, chip, threads, dict(options or {}))
+    return _module(chip).Session(onnx_path, chip, threads, dict(options or {}), shared=shared)
 
 
 def runtime_versions(chip: str) -> dict:

@@ -46,10 +46,18 @@ class OrtSession:
     """A session on one simplified ONNX file; ``run(feeds)`` returns the first output."""
 
     def __init__(
-        self, onnx_path: str | bytes, chip: str, threads: int, provider_options: dict | None = None, tune=None
+        self,
+        onnx_path: str | bytes,
+        chip: str,
+        threads: int,
+        provider_options: dict | None = None,
+        tune=None,
+        shared: bool = False,
     ):
         """``tune``: a function given the SessionOptions before the session is made (benchmarks of the
-        session settings, scripts/benchmark_ort_settings.py)."""
+        session settings, scripts/benchmark_ort_settings.py). ``shared``: the run shares the cores with
+        other jobs (the untimed accuracy runs), so idle intra-op threads sleep instead of spinning: two
+        DCGAN bs1 runs of 2 threads side by side on the 2-core EPYC VM took 2.6 s instead of 4.3 s."""
         import onnxruntime as ort
 
         providers = ort_providers(chip, provider_options)
@@ -67,6 +75,8 @@ class OrtSession:
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
+        if shared:
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         if tune is not None:
             tune(opts)
         model = onnx_path if isinstance(onnx_path, bytes) else str(onnx_path)

@@ -35,7 +35,10 @@ def import_openvino():
 class OvSession:
     """A compiled model on one ONNX file (path or serialized bytes); ``run(feeds)`` returns the first output."""
 
-    def __init__(self, onnx_path: str | bytes, chip: str, threads: int, provider_options: dict | None = None):
+    def __init__(
+        self, onnx_path: str | bytes, chip: str, threads: int, provider_options: dict | None = None, shared=False
+    ):
+        """``shared`` is accepted for open_session's sake: the CPU plugin has no spin-wait setting."""
         ov = import_openvino()
         self._ov = ov
         options = dict(provider_options or {})
