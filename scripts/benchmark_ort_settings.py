@@ -19,7 +19,7 @@ from pathlib import Path
 
 from benchmark_harness import abba, demo_onnx, feeds_for
 from ganinfer import registry
-from ganinfer.backends.onnxruntime import OrtSession
+from ganinfer.backends.onnxruntime import NO_SPINNING, OrtSession
 from ganinfer.bench import BenchSettings, available_cores, cpu_name, measure
 
 
@@ -41,7 +41,7 @@ def _attr(name, value):
 
 
 VARIANTS = {
-    "spin_off": _entry("session.intra_op.allow_spinning", "0"),
+    "spin_off": _entry(*NO_SPINNING),
     "opt_extended": _level("ORT_ENABLE_EXTENDED"),
     "opt_basic": _level("ORT_ENABLE_BASIC"),
     "no_cpu_arena": _attr("enable_cpu_mem_arena", False),

@@ -63,10 +63,12 @@ def onnx_session(path: str | Path, threads: int):
     """ONNX Runtime's CPU session on the graph as written: graph optimisations off, fp32."""
     import onnxruntime as ort
 
+    from ganinfer.backends.onnxruntime import NO_SPINNING
+
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     opts.intra_op_num_threads = max(1, int(threads))
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # untimed, beside other jobs
+    opts.add_session_config_entry(*NO_SPINNING)  # untimed, beside other jobs
     opts.log_severity_level = 3
     return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
 

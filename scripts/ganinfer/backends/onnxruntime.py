@@ -20,6 +20,8 @@ INSTALL_HINT = {
 }
 # providers whose tensors live in GPU memory (device-only timing binds inputs and outputs there)
 DEVICE_MEMORY = {"CUDAExecutionProvider": "cuda", "TensorrtExecutionProvider": "cuda"}
+# the session config entry that makes idle intra-op threads sleep instead of spinning
+NO_SPINNING = ("session.intra_op.allow_spinning", "0")
 
 
 def preload_gpu_libraries(ort) -> None:
@@ -76,7 +78,7 @@ class OrtSession:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
         if shared:
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            opts.add_session_config_entry(*NO_SPINNING)
         if tune is not None:
             tune(opts)
         model = onnx_path if isinstance(onnx_path, bytes) else str(onnx_path)
