@@ -13,7 +13,7 @@ from ganinfer import registry
 from ganinfer.accuracy import cosine
 from ganinfer.backends.onnxruntime import OrtSession
 from ganinfer.checkpoint import load_generator
-from ganinfer.onnxgraph import clip_max, export_onnx, io_names, simplify_onnx
+from ganinfer.onnxgraph import clip_max, export_onnx, io_names, save_checked, simplify_onnx
 
 
 @pytest.fixture(scope="module", params=["dcgan", "gan"])
@@ -69,6 +69,26 @@ def test_clip_max_fixup_gives_every_clip_a_max():
     assert clip_max(model) == 1
     assert list(model.graph.node[0].input) == ["x", "lo", "clip_max_value"]
     assert clip_max(model) == 0  # already has a max
+
+
+def test_save_checked_writes_what_onnx_save_writes_and_nothing_for_an_invalid_graph(exported, tmp_path):
+    from onnx import TensorProto, helper
+
+    _, path, _ = exported
+    model = onnx.load(path)
+    save_checked(model, tmp_path / "checked.onnx")
+    onnx.save(model, tmp_path / "saved.onnx")
+    assert (tmp_path / "checked.onnx").read_bytes() == (tmp_path / "saved.onnx").read_bytes()
+
+    dangling = helper.make_graph(  # "Relu" reads an input that nothing defines
+        [helper.make_node("Relu", ["missing"], ["y"])],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])],
+    )
+    with pytest.raises(onnx.checker.ValidationError, match="missing"):
+        save_checked(helper.make_model(dangling), tmp_path / "bad.onnx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checked.onnx", "saved.onnx"]
 
 
 def test_onnxsim_is_imported_without_its_optional_torch_and_sympy():

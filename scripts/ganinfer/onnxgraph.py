@@ -50,9 +50,21 @@ def export_onnx(spec: ModelSpec, weights: str, out: str | Path, bs: int | None =
             do_constant_folding=True,
             dynamo=False,
         )
-        graph = onnx.load(str(tmp))
-        onnx.checker.check_model(graph)
+        data = tmp.read_bytes()
+        onnx.checker.check_model(data)
+        graph = onnx.ModelProto.FromString(data)
     return io_names(graph)
+
+
+def save_checked(model, out: str | Path) -> None:
+    """Check ``model`` with the ONNX checker and write it to ``out`` (atomically), serialised once for both
+    (``check_model`` then ``onnx.save`` serialise it twice: 0.55 s each for BigGAN's 269 MB)."""
+    import onnx
+
+    data = model.SerializeToString()
+    onnx.checker.check_model(data)
+    with atomic_path(Path(out)) as tmp:
+        tmp.write_bytes(data)
 
 
 def import_onnx(spec: ModelSpec, out: str | Path) -> dict:
@@ -73,12 +85,10 @@ def import_onnx(spec: ModelSpec, out: str | Path) -> dict:
     if isinstance(batch, int):  # intermediate shapes inferred at the fixed batch would contradict it
         del model.graph.value_info[:]
     try:
-        onnx.checker.check_model(model)
+        save_checked(model, out)
     except onnx.checker.ValidationError as exc:
         first = (str(exc).strip().splitlines() or ["invalid"])[0][:160]
         raise InputError(f"{spec.onnx}: not a valid ONNX model ({first}); re-export it") from None
-    with atomic_path(Path(out)) as tmp:
-        onnx.save(model, str(tmp))
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
     return {"batch": batch, "opset": opset, **io_names(model)}
 
@@ -156,7 +166,6 @@ def import_onnxsim():
 
 def simplify_onnx(spec: ModelSpec, source: str, bs: int, out: str | Path) -> dict:
     """Fix the batch to ``bs``, simplify with onnxsim, apply the registry's graph fix-ups."""
-    import onnx
 
     onnxsim = import_onnxsim()
 
@@ -187,7 +196,5 @@ def simplify_onnx(spec: ModelSpec, source: str, bs: int, out: str | Path) -> dic
         raise InputError(f"{source}: onnxsim could not validate the simplified model at bs {bs}; re-export it")
     for fix in spec.graph_fixups:  # on the graph ATC will read
         FIXUPS[fix](simplified, spec)
-    onnx.checker.check_model(simplified)
-    with atomic_path(Path(out)) as tmp:
-        onnx.save(simplified, str(tmp))
+    save_checked(simplified, out)
     return {"nodes_before": before, "nodes_after": len(simplified.graph.node), **io_names(simplified)}

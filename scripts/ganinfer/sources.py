@@ -24,7 +24,8 @@ def _module_file(root: Path, dotted: str) -> Path | None:
     return None
 
 
-def _imports(path: Path, root: Path) -> set[str]:
+@functools.cache  # every stage walks the shared modules again: each file is parsed once per DAG
+def _imports(path: Path, root: Path) -> frozenset[str]:
     """Dotted names of what ``path`` imports from ``ganinfer`` (``from ganinfer.a import b`` gives
     ``ganinfer.a`` and ``ganinfer.a.b``, a module or not), and of string constants naming a module
     (``importlib.import_module("ganinfer.backends.openvino")``)."""
@@ -42,7 +43,7 @@ def _imports(path: Path, root: Path) -> set[str]:
                 names.update(f"{module}.{a.name}" for a in node.names)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith(PACKAGE + "."):
             names.add(node.value)
-    return names
+    return frozenset(names)
 
 
 @functools.cache
