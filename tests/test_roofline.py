@@ -10,7 +10,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from ganinfer import registry
 from ganinfer.onnxgraph import export_onnx, simplify_onnx
-from ganinfer.roofline import gemm_graph, gflops, graph_macs
+from ganinfer.roofline import SHAPE_ONLY_ABOVE, drop_weight_data, gemm_graph, gflops, graph_macs
 from ganinfer.tables import PERF_COLUMNS, perf_markdown, perf_pivot
 
 
@@ -66,6 +66,25 @@ def test_macs_of_the_released_networks(model, macs, demo_weights, tmp_path):
     out = tmp_path / "macs.json"
     run_script("macs", "--model", model, "--onnx", tmp_path / "m_bs4.onnx", "--out", out)
     assert json.loads(out.read_text())["macs_per_image"] == macs
+
+
+def test_macs_read_a_reshape_target_but_not_the_weights(tmp_path):
+    """x (2, 1025) reshaped by a shape initializer to (2, 5, 205), then a MatMul with a (205, 1025) weight:
+    2 * 5 * 1025 * 205 MACs, so 5 * 1025 * 205 per image; the weight's data is dropped, its dims kept."""
+    nodes = [helper.make_node("Reshape", ["x", "shape"], ["r"]), helper.make_node("MatMul", ["r", "w"], ["y"])]
+    path = _graph(nodes, [("x", [2, 1025])], "y", [("w", [205, 1025])], tmp_path / "m.onnx")
+    model = onnx.load(path)
+    model.graph.initializer.append(numpy_helper.from_array(np.array([2, 5, 205], np.int64), "shape"))
+    onnx.save(model, path)
+    assert graph_macs(path)["macs_per_image"] == 5 * 1025 * 205
+
+    sizes = [SHAPE_ONLY_ABOVE, SHAPE_ONLY_ABOVE + 1]
+    kept, dropped = (numpy_helper.from_array(np.ones(n, np.float32), f"t{n}") for n in sizes)
+    model = helper.make_model(helper.make_graph([], "g", [], [], [kept, dropped]))
+    drop_weight_data(model)
+    assert numpy_helper.to_array(model.graph.initializer[0]).sum() == SHAPE_ONLY_ABOVE
+    assert list(model.graph.initializer[1].dims) == [SHAPE_ONLY_ABOVE + 1]
+    assert model.graph.initializer[1].raw_data == b""
 
 
 def test_macs_need_a_fixed_batch(demo_weights, tmp_path):

@@ -56,11 +56,28 @@ def node_macs(node, shapes: dict[str, list[int]]) -> int:
     return 0
 
 
+# Initializers above this many elements lose their data before shape inference (weights; a Reshape's shape
+# tensor, whose values shape inference reads, is far smaller).
+SHAPE_ONLY_ABOVE = 1024
+
+
+def drop_weight_data(model) -> None:
+    """Drop the data of every initializer above SHAPE_ONLY_ABOVE elements, keeping its dims and type: all that
+    shape inference reads of it. ``infer_shapes`` copies the whole model to C++ and back (1.4 s of a 3.1 s
+    BigGAN macs job on the 2-core EPYC VM, for 269 MB of weights)."""
+    for t in model.graph.initializer:
+        if math.prod(t.dims) > SHAPE_ONLY_ABOVE:
+            for field in ("raw_data", "float_data", "int32_data", "int64_data", "double_data", "uint64_data"):
+                t.ClearField(field)
+
+
 def graph_macs(onnx_path: str | Path) -> dict:
     """MACs per image of a graph with a fixed batch size, and the count per op type."""
     import onnx
 
-    model = onnx.shape_inference.infer_shapes(load_onnx(onnx_path))
+    model = load_onnx(onnx_path)
+    drop_weight_data(model)
+    model = onnx.shape_inference.infer_shapes(model)
     shapes = _shapes(model)
     init = {t.name for t in model.graph.initializer}
     first = next(i for i in model.graph.input if i.name not in init)
