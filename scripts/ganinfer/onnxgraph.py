@@ -166,7 +166,6 @@ def import_onnxsim():
 
 def simplify_onnx(spec: ModelSpec, source: str, bs: int, out: str | Path) -> dict:
     """Fix the batch to ``bs``, simplify with onnxsim, apply the registry's graph fix-ups."""
-
     onnxsim = import_onnxsim()
 
     model = load_onnx(source)
