@@ -8,7 +8,8 @@ from ganinfer import backends, registry  # noqa: E402  (after the path insert)
 from ganinfer import config as config_checks  # noqa: E402
 from ganinfer.backends.ascend import RuleShells  # noqa: E402
 from ganinfer.plots import plot_paths, report_flags  # noqa: E402  (no matplotlib here)
-from ganinfer.sources import stage_sources  # noqa: E402
+from ganinfer.scheduling import coalesce_reevaluations  # noqa: E402
+from ganinfer.sources import job_sources, model_module  # noqa: E402
 from ganinfer.tracking import track, track_declaration  # noqa: E402
 
 SCHEMA = os.path.join(workflow.basedir, "config", "schema.yaml")
@@ -102,9 +103,28 @@ def macs_input(wildcards):
     return f"results/{wildcards.model}/onnx/{wildcards.model}_bs{bs}.onnx"
 
 
+# modules that only some jobs run: each model's own code, and the sessions other than ONNX Runtime's
+OWN_MODULES = frozenset(
+    model_module(network) for network in ["", *registry.networks()]
+) | {m for m, _ in backends.SESSION_BACKENDS.values()}
+
+
 def code(script):
-    """A stage's source files as inputs: editing any module it imports reruns its jobs."""
-    return list(stage_sources(os.path.join(SCRIPTS, script)))
+    """Input function: the source files a job of ``script``'s stage runs (ganinfer.sources), relative
+    to the working directory; a model's network module, or a chip's session module, is an input of
+    that model's or chip's jobs alone.
+    """
+    path = os.path.join(SCRIPTS, script)
+
+    def sources(wildcards):
+        model, chip = wildcards.get("model"), wildcards.get("chip")
+        own = [
+            model_module(registry.get(model).network) if model else None,
+            backends.session_module(chip) if chip else None,
+        ]
+        return job_sources(path, own, OWN_MODULES)
+
+    return sources
 
 
 def bench_units(wildcards):
@@ -219,19 +239,14 @@ def plot_outputs(kind):
     return [report(path, **report_flags(kind, key)) for key, path in plots()[kind]]
 
 
-# ---- timed jobs run last, one after another ------------------------------------
-# Snakemake re-polls its job selection about once a second for every job that
-# finished while other jobs were ready (its job-rate limiter), so the polls pile up
-# during a run and steal CPU from a timed job whenever anything else is ready. A local
-# run therefore times only when nothing else is ready: each timed job takes the one
-# before it as input, the first every untimed table input. Not ancient(): Snakemake
-# would then drop forced (-R) timed jobs after the first; so whatever reruns before a
-# timed job reruns the timed jobs after it, and perf.csv is always one session's.
-
-
-def timed_files():
-    """Every timed output of the config, in the order they run."""
-    return gemm_peak_files() + perf_files()
+# ---- timed jobs run last, alone -------------------------------------------------
+# A timed job asks for every `bench` unit (each other job holds one: profiles/default) and
+# has the lowest priority (TIMED_PRIORITY), so the greedy scheduler of profiles/default starts
+# it only when no untimed job runs or is ready; no edge orders the timed jobs, so an edit
+# reruns exactly the timed rows it can change. Snakemake's scheduler wakes once a second at
+# most while timed jobs wait their turn (ganinfer.scheduling).
+TIMED_PRIORITY = -1
+coalesce_reevaluations()
 
 
 def untimed_inputs():
@@ -248,23 +263,6 @@ def untimed_inputs():
 def table_inputs(wildcards):
     """Every input of the tables: the timed outputs and the untimed ones."""
     return {"perf": perf_files(), "gemm": gemm_peak_files(), **untimed_inputs()}
-
-
-def run_after(own):
-    """Input function for the timed output pattern ``own``, giving the output it
-    waits for, none on a cluster (the scheduler is not on the timed node) or for an
-    output outside the config."""
-
-    def previous(wildcards):
-        order = timed_files()
-        path = own.format(**wildcards)
-        if not workflow.local_exec or workflow.remote_exec or path not in order:
-            return []
-        i = order.index(path)
-        untimed = [p for paths in untimed_inputs().values() for p in paths]
-        return order[i - 1 : i] if i else untimed
-
-    return previous
 
 
 # ---- quality (IS / FID) inputs -------------------------------------------------

@@ -36,7 +36,6 @@ rule perf_onnxruntime:
     input:
         onnx="results/{model}/onnx/{model}_bs{bs}.onnx",
         inputs="results/{model}/inputs",
-        after=run_after("results/{model}/perf/{chip}/bs{bs}.json"),
         code=code("perf.py"),
     output:
         "results/{model}/perf/{chip}/bs{bs}.json",
@@ -44,6 +43,7 @@ rule perf_onnxruntime:
         "results/logs/perf/{model}_{chip}_bs{bs}.log",
     wildcard_constraints:
         chip=SESSION_CHIPS,
+    priority: TIMED_PRIORITY
     conda:
         chip_env
     threads: perf_threads()
@@ -89,13 +89,13 @@ rule infer_ais_bench:
 rule perf_ais_bench:
     input:
         om="results/{model}/om/{model}_bs{bs}_{chip}.om",
-        after=run_after("results/{model}/perf/{chip}/bs{bs}.json"),
     output:
         "results/{model}/perf/{chip}/bs{bs}.json",
     log:
         "results/logs/perf/{model}_{chip}_bs{bs}.log",
     wildcard_constraints:
         chip=AIS_CHIPS,
+    priority: TIMED_PRIORITY
     conda:
         "../envs/ascend.yaml"
     resources:

@@ -4,7 +4,6 @@
 
 rule gemm_peak:
     input:
-        after=run_after("results/roofline/gemm_{chip}.json"),
         code=code("gemm_peak.py"),
     output:
         "results/roofline/gemm_{chip}.json",
@@ -12,6 +11,7 @@ rule gemm_peak:
         "results/logs/roofline/gemm_{chip}.log",
     wildcard_constraints:
         chip=SESSION_CHIPS,
+    priority: TIMED_PRIORITY
     conda:
         chip_env
     threads: perf_threads()

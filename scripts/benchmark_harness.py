@@ -31,9 +31,13 @@ import numpy as np
 from ganinfer import registry
 from ganinfer.backends.onnxruntime import OrtSession
 from ganinfer.bench import BenchSettings, available_cores, cpu_name, measure
-from ganinfer.checkpoint import demo_checkpoint, load_generator, save_atomic
-from ganinfer.onnxgraph import export_onnx, simplify_onnx
-from ganinfer.roofline import gemm_feeds, gemm_graph, gemm_peak, gflops, graph_macs
+from ganinfer.checkpoint import save_atomic
+from ganinfer.gemm import gemm_feeds, gemm_graph, gemm_peak
+from ganinfer.networks import demo_checkpoint, load_generator
+from ganinfer.onnxexport import export_onnx
+from ganinfer.onnxgraph import simplify_onnx
+from ganinfer.roofline import graph_macs
+from ganinfer.stats import gflops
 
 TARGETS = {"overhead_pct": 2.0, "ort_over_eager": 1.5, "percent_of_peak": 85.0}
 

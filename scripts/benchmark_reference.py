@@ -35,9 +35,11 @@ import yaml
 from ganinfer import registry
 from ganinfer.backends import open_session
 from ganinfer.bench import available_cores, cpu_name
-from ganinfer.checkpoint import demo_checkpoint, load_generator, save_atomic
+from ganinfer.checkpoint import save_atomic
 from ganinfer.inputs import InputSet
-from ganinfer.onnxgraph import export_onnx, simplify_onnx
+from ganinfer.networks import demo_checkpoint, load_generator
+from ganinfer.onnxexport import export_onnx
+from ganinfer.onnxgraph import simplify_onnx
 from ganinfer.preprocess import make_inputs
 from ganinfer.reference import channels_last, outputs, write_reference
 from ganinfer.runner import run_folder

@@ -6,7 +6,7 @@ By hand:  python scripts/export.py --model dcgan --weights resources/weights/dcg
 from typing import Annotated
 
 from ganinfer import cli, registry
-from ganinfer.onnxgraph import export_onnx
+from ganinfer.onnxexport import export_onnx
 
 
 def run(

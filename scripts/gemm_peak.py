@@ -14,8 +14,8 @@ from ganinfer.backends import runtime_versions
 from ganinfer.backends.onnxruntime import PROVIDER_OPTIONS
 from ganinfer.bench import BenchSettings, available_cores, provenance
 from ganinfer.fileio import write_json
-from ganinfer.roofline import GEMM_REPEATS, gemm_peak
-from ganinfer.roofline import GEMM_SIZES as SIZES
+from ganinfer.gemm import GEMM_REPEATS, gemm_peak
+from ganinfer.gemm import GEMM_SIZES as SIZES
 
 
 def run(

@@ -6,8 +6,7 @@ By hand:  python scripts/import_onnx.py --configfile my.yaml --model tinygen \
 """
 
 from ganinfer import cli, registry
-from ganinfer.checkpoint import sha256_of
-from ganinfer.fileio import write_json
+from ganinfer.fileio import sha256_of, write_json
 from ganinfer.onnxgraph import import_onnx
 
 

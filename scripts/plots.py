@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Annotated
 
 from ganinfer import cli
-from ganinfer.fileio import read_json
+from ganinfer.fileio import read_json, write_text
 from ganinfer.plots import copy_list, markdown, plot_paths, readme_order, write_plots
-from ganinfer.tables import write_text
 
 
 def run(

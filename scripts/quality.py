@@ -14,9 +14,8 @@ from typing import Annotated
 import numpy as np
 
 from ganinfer import cli, registry
-from ganinfer.checkpoint import sha256_of
 from ganinfer.errors import NOT_CONFIGURED, InputError
-from ganinfer.fileio import list_bins, read_bin, write_json
+from ganinfer.fileio import list_bins, read_bin, sha256_of, write_json
 from ganinfer.quality import (
     FID_MIN_SAMPLES,
     chunks,

@@ -9,7 +9,7 @@ By hand:  python scripts/reference.py --model dcgan --weights resources/weights/
 from typing import Annotated
 
 from ganinfer import cli, registry
-from ganinfer.checkpoint import load_generator
+from ganinfer.networks import load_generator
 from ganinfer.reference import write_reference
 
 

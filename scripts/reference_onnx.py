@@ -10,7 +10,7 @@ By hand:  python scripts/reference_onnx.py --configfile my.yaml --model tinygen 
 from typing import Annotated
 
 from ganinfer import cli, registry
-from ganinfer.reference import write_onnx_reference
+from ganinfer.onnxreference import write_onnx_reference
 
 
 def run(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 from ganinfer import cli
-from ganinfer.fileio import read_json
+from ganinfer.fileio import read_json, write_text
 from ganinfer.readme import IMAGES_DIR
 from ganinfer.tables import (
     ACCURACY_COLUMNS,
@@ -29,7 +29,6 @@ from ganinfer.tables import (
     quality_row,
     quality_sort_key,
     write_csv,
-    write_text,
 )
 
 GRID = re.compile(r"results/(?P<model>[^/]+)/images/(?P<chip>[^/]+)/bs(?P<bs>\d+)_grid\.png$")

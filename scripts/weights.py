@@ -10,9 +10,9 @@ By hand:  python scripts/weights.py --model dcgan --out resources/weights/dcgan.
 import shutil
 from typing import Annotated
 
-from ganinfer import checkpoint, cli, registry
+from ganinfer import checkpoint, cli, networks, registry
 from ganinfer.errors import InputError
-from ganinfer.fileio import atomic_path, write_json
+from ganinfer.fileio import atomic_path, sha256_of, write_json
 
 
 def parts(values):
@@ -49,23 +49,23 @@ def run(
         if not isinstance(sha256, dict):
             raise InputError(f"weights.{model}.sha256 must map each part to its checksum, like weights.{model}.path")
         digest = {part: checkpoint.verify_file(spec, p, sha256.get(part), part) for part, p in path.items()}
-        _, hparams = checkpoint.load_generator(spec, path)
+        _, hparams = networks.load_generator(spec, path)
         checkpoint.save_atomic(checkpoint.read_checkpoint(spec, path), out)
         record = {"model": model, "weights": "real", "source": path, "sha256": digest, "hparams": hparams}
     elif path:
         digest = checkpoint.verify_file(spec, path, sha256)
-        _, hparams = checkpoint.load_generator(spec, path)
+        _, hparams = networks.load_generator(spec, path)
         with atomic_path(out) as tmp:
             shutil.copyfile(path, tmp)
         record = {"model": model, "weights": "real", "source": path, "sha256": digest, "hparams": hparams}
     else:
-        checkpoint.save_atomic(checkpoint.demo_checkpoint(spec, seed, architecture), out)
-        _, hparams = checkpoint.load_generator(spec, out)
+        checkpoint.save_atomic(networks.demo_checkpoint(spec, seed, architecture), out)
+        _, hparams = networks.load_generator(spec, out)
         record = {
             "model": model,
             "weights": "demo",
-            "source": f"seeded init, seed {seed} ({checkpoint.demo_seed(spec, seed)} for this model)",
-            "sha256": checkpoint.sha256_of(out),
+            "source": f"seeded init, seed {seed} ({networks.demo_seed(spec, seed)} for this model)",
+            "sha256": sha256_of(out),
             "hparams": hparams,
         }
     write_json(record, info)

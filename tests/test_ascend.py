@@ -18,7 +18,8 @@ from ganinfer.backends import ascend
 from ganinfer.bench import BenchSettings, calibrated_loop
 from ganinfer.errors import InputError
 from ganinfer.fileio import list_bins, output_name, read_bin, write_bin
-from ganinfer.onnxgraph import export_onnx, simplify_onnx
+from ganinfer.onnxexport import export_onnx
+from ganinfer.onnxgraph import simplify_onnx
 from ganinfer.preprocess import make_inputs
 
 SIM = tool_env(simulator=True)
@@ -56,12 +57,12 @@ def test_ais_bench_command_lines():
 @pytest.fixture(scope="module")
 def dgnet_om(tmp_path_factory, demo_weights):
     """A small DG-Net (two inputs) simplified at bs 2 and compiled by the simulated atc."""
-    from ganinfer import checkpoint
+    from ganinfer import checkpoint, networks
 
     d = tmp_path_factory.mktemp("om")
     spec = registry.get("dgnet")
     arch = {"dim": 4, "width": 8, "mlp_dim": 32, "id_dim": 256}
-    checkpoint.save_atomic(checkpoint.demo_checkpoint(spec, 0, arch), d / "w.pth")
+    checkpoint.save_atomic(networks.demo_checkpoint(spec, 0, arch), d / "w.pth")
     export_onnx(spec, str(d / "w.pth"), d / "raw.onnx", bs=2)
     simplify_onnx(spec, str(d / "raw.onnx"), 2, d / "dgnet_bs2.onnx")
     make_inputs(spec, 3, 0, d / "inputs")

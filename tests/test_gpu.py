@@ -14,7 +14,8 @@ from ganinfer.accuracy import cosine
 from ganinfer.backends import backend_of, ort_providers
 from ganinfer.backends.onnxruntime import OrtSession
 from ganinfer.errors import InputError
-from ganinfer.onnxgraph import export_onnx, simplify_onnx
+from ganinfer.onnxexport import export_onnx
+from ganinfer.onnxgraph import simplify_onnx
 from ganinfer.stats import summarize
 
 HAS_CUDA = "CUDAExecutionProvider" in ort.get_available_providers()

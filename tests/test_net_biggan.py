@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from ganinfer.models import biggan
+from ganinfer.preprocess import biggan_inputs
 
 SMALL = {**biggan.DEMO_HPARAMS, "ch": 8, "n_classes": 10}
 FULL_PARAMS = 70_433_988
@@ -175,7 +176,7 @@ def test_small_instance_keeps_attention(small):
 
 def test_ascend_inputs_match_upstream_forward(small):
     z, y = _inputs(small, n=3)
-    noise, label = biggan.prepare_inputs(small.shared.weight.detach(), z, y)
+    noise, label = _split(small, z, y)
     assert noise.shape == (3, 1, 20) and label.shape == (3, 5, 148)
     assert torch.equal(noise[:, 0], z[:, :20])
     assert torch.equal(label[:, 2, :128], small.shared.weight[y].detach())
@@ -188,24 +189,29 @@ def test_ascend_inputs_match_upstream_forward(small):
     assert out.abs().max() <= 1.0 and out.std() > 1e-3
 
 
-def test_prepare_inputs_numpy_matches_torch(small):
+def _split(small, z, y):
+    """The preprocess stage's split of (z, y) into the Ascend inputs, as tensors."""
+    noise, label = biggan_inputs(small.shared.weight.detach().numpy(), z.numpy(), y.numpy())
+    return torch.from_numpy(noise), torch.from_numpy(label)
+
+
+def test_biggan_inputs_are_float32_contiguous_and_sized_by_the_tensors(small):
     z, y = _inputs(small, n=4)
-    w = small.shared.weight.detach()
-    noise_t, label_t = biggan.prepare_inputs(w, z, y)
-    noise_n, label_n = biggan.prepare_inputs(w.numpy(), z.numpy().astype(np.float64), y.numpy())
-    assert noise_n.dtype == np.float32 and label_n.dtype == np.float32
-    assert noise_n.flags["C_CONTIGUOUS"] and label_n.flags["C_CONTIGUOUS"]
-    np.testing.assert_array_equal(noise_n, noise_t.numpy())
-    np.testing.assert_array_equal(label_n, label_t.numpy())
+    noise, label = biggan_inputs(small.shared.weight.detach().numpy(), z.numpy().astype(np.float64), y.numpy())
+    assert noise.dtype == np.float32 and label.dtype == np.float32
+    assert noise.flags["C_CONTIGUOUS"] and label.flags["C_CONTIGUOUS"]
+    np.testing.assert_array_equal(noise[:, 0], z[:, :20].numpy())
     # sizes follow the tensors: a 12-d z over 3 slots gives chunks of 4
-    noise, label = biggan.prepare_inputs(np.zeros((2, 8), np.float32), np.arange(24.0).reshape(2, 12), [0, 1], 3)
+    noise, label = biggan_inputs(np.zeros((2, 8), np.float32), np.arange(24.0).reshape(2, 12), [0, 1], 3)
     assert noise.shape == (2, 1, 4) and label.shape == (2, 2, 12)
     np.testing.assert_array_equal(label[1, 1, 8:], [20, 21, 22, 23])
+    with pytest.raises(ValueError, match="fewer than 3 slots"):
+        biggan_inputs(np.zeros((2, 8), np.float32), np.zeros((2, 2)), [0, 1], 3)
 
 
 def test_finalize_folds_spectral_norm_exactly(small):
     z, y = _inputs(small, n=2)
-    noise, label = biggan.prepare_inputs(small.shared.weight.detach(), z, y)
+    noise, label = _split(small, z, y)
     conv = small.blocks[1][0].conv1
     w = conv.weight.detach().double().reshape(conv.weight.shape[0], -1).numpy()
     u = conv.u0.double().numpy()
@@ -256,7 +262,7 @@ def test_onnx_export_small_matches_onnxruntime(small, tmp_path):
     for value in (*graph.input, *graph.output):
         assert value.type.tensor_type.shape.dim[0].dim_param == "-1"
     z, y = _inputs(small, n=3, seed=5)
-    noise, label = biggan.prepare_inputs(small.shared.weight.detach(), z, y)
+    noise, label = _split(small, z, y)
     with torch.no_grad():
         ref = small(noise, label).numpy()
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])

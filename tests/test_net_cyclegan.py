@@ -169,7 +169,7 @@ def test_hparams_rejects_other_networks():
 
 def test_project_loader_strict_load(tmp_path):
     """The project's loader: ``module.`` prefixes and old running stats, strict load."""
-    from ganinfer import checkpoint
+    from ganinfer import networks
 
     model = _model(seed=3, padding="zero", **SMALL)
     old = _old_checkpoint(model.state_dict(), "zero", n_blocks=SMALL["n_blocks"])
@@ -179,7 +179,7 @@ def test_project_loader_strict_load(tmp_path):
     from ganinfer import registry
 
     spec = registry.get("cyclegan_sat2map")
-    loaded, hp = checkpoint.load_generator(spec, str(path))
+    loaded, hp = networks.load_generator(spec, str(path))
     assert hp == {"input_nc": 3, "output_nc": 3, "padding": "zero", **SMALL}
     x = torch.randn(1, 3, 32, 32)
     with torch.no_grad():

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from ganinfer import checkpoint, registry
+from ganinfer import networks, registry
 from ganinfer.errors import InputError
 from ganinfer.models import dcgan, gan
 
@@ -102,7 +102,7 @@ def test_dcgan_checkpoint_layout_with_module_prefix_loads_strictly(tmp_path):
     ckpt = {"G": {f"module.{k}": v for k, v in g.state_dict().items()}, "D": {}, "optimizer_G": {}, "amp": {}}
     path = tmp_path / "checkpoint-amp-epoch_200.pth"
     torch.save(ckpt, path)
-    loaded, hparams = checkpoint.load_generator(registry.get("dcgan"), str(path))
+    loaded, hparams = networks.load_generator(registry.get("dcgan"), str(path))
     assert hparams["width"] == 64
     assert not loaded.training
     for k, v in g.state_dict().items():
@@ -114,7 +114,7 @@ def test_gan_bare_state_dict_loads_strictly(tmp_path):
     g = gan.build(**gan.DEMO_HPARAMS)
     path = tmp_path / "generator_8p_0.0008_128.pth"
     torch.save({f"module.{k}": v for k, v in g.state_dict().items()}, path)
-    loaded, _ = checkpoint.load_generator(registry.get("gan"), str(path))
+    loaded, _ = networks.load_generator(registry.get("gan"), str(path))
     z = torch.randn(4, 100)
     assert torch.equal(loaded(z), g.eval()(z))
 
@@ -138,7 +138,7 @@ def test_uninitialized_build_skips_the_initializers_and_loading_draws_nothing(tm
     torch.manual_seed(6)
     expected = torch.rand(3)
     torch.manual_seed(6)
-    loaded, _ = checkpoint.load_generator(registry.get("gan"), str(path))
+    loaded, _ = networks.load_generator(registry.get("gan"), str(path))
     assert torch.equal(torch.rand(3), expected)
     for k, v in g.state_dict().items():
         assert loaded.state_dict()[k].dtype == v.dtype, k
@@ -149,19 +149,19 @@ def test_wrong_architecture_is_one_clear_error(tmp_path):
     path = tmp_path / "gan.pth"
     torch.save(gan.build(**gan.DEMO_HPARAMS).state_dict(), path)
     with pytest.raises(InputError, match=r"gan\.pth: expected the dcgan generator under key 'G'"):
-        checkpoint.load_generator(registry.get("dcgan"), str(path))
+        networks.load_generator(registry.get("dcgan"), str(path))
     torch.save({"G": gan.build(**gan.DEMO_HPARAMS).state_dict()}, path)
     with pytest.raises(InputError, match=r"not a DCGAN .* checkpoint .*weights\.dcgan\.path"):
-        checkpoint.load_generator(registry.get("dcgan"), str(path))
+        networks.load_generator(registry.get("dcgan"), str(path))
 
 
 def test_demo_weights_are_seeded_and_in_the_real_layout():
-    a = checkpoint.demo_checkpoint(registry.get("dcgan"), seed=3)
-    b = checkpoint.demo_checkpoint(registry.get("dcgan"), seed=3)
-    c = checkpoint.demo_checkpoint(registry.get("dcgan"), seed=4)
+    a = networks.demo_checkpoint(registry.get("dcgan"), seed=3)
+    b = networks.demo_checkpoint(registry.get("dcgan"), seed=3)
+    c = networks.demo_checkpoint(registry.get("dcgan"), seed=4)
     assert set(a) == {"G"}
     assert all(torch.equal(a["G"][k], b["G"][k]) for k in a["G"])
     assert not torch.equal(a["G"]["conv_blocks.2.weight"], c["G"]["conv_blocks.2.weight"])
     # upstream weights_init_normal: conv weights N(0, 0.02)
     assert abs(float(a["G"]["conv_blocks.2.weight"].std()) - 0.02) < 0.002
-    assert isinstance(checkpoint.demo_checkpoint(registry.get("gan"), seed=0)["model.0.weight"], torch.Tensor)
+    assert isinstance(networks.demo_checkpoint(registry.get("gan"), seed=0)["model.0.weight"], torch.Tensor)

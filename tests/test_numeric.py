@@ -43,7 +43,7 @@ from ganinfer.quality import (
     unit_image,
     write_stats,
 )
-from ganinfer.registry import ModelSpec, TensorSpec
+from ganinfer.spec import ModelSpec, TensorSpec
 from ganinfer.stats import ais_timing, percentile, summarize, throughput
 
 # ---- percentiles: nearest rank, x_(ceil(p n / 100)) of the sorted values ----------------------------

@@ -12,8 +12,10 @@ from conftest import SCRIPTS
 from ganinfer import registry
 from ganinfer.accuracy import cosine
 from ganinfer.backends.onnxruntime import OrtSession
-from ganinfer.checkpoint import load_generator
-from ganinfer.onnxgraph import clip_max, export_onnx, io_names, save_checked, simplify_onnx
+from ganinfer.networks import load_generator
+from ganinfer.onnxexport import export_onnx
+from ganinfer.onnxfile import io_names, save_checked
+from ganinfer.onnxgraph import clip_max, simplify_onnx
 
 
 @pytest.fixture(scope="module", params=["dcgan", "gan"])
@@ -113,7 +115,7 @@ def test_untimed_sessions_do_not_spin():
     """The accuracy runs (shared=True) share the cores with other jobs: their idle intra-op threads sleep;
     the timed sessions keep ONNX Runtime's default (spinning on, the entry unset)."""
     from ganinfer.backends import open_session
-    from ganinfer.roofline import gemm_graph
+    from ganinfer.gemm import gemm_graph
 
     key = "session.intra_op.allow_spinning"
     graph = gemm_graph(8).SerializeToString()

@@ -12,7 +12,9 @@ import yaml
 from conftest import error_lines, new_workdir, run_script, snakemake, tool_env
 
 from ganinfer import registry
+from ganinfer.declared import build_spec
 from ganinfer.fileio import read_bin
+from ganinfer.spec import ModelSpec, TensorSpec
 
 SIM = tool_env(simulator=True)
 
@@ -210,18 +212,18 @@ def test_the_input_kinds_make_what_they_say(tmp_path):
         assert manifest[f"{i:05d}"]["class"] == {"y": label}
 
     # images: natural order of the folder, shorter side to the input size, centre crop, the declared range
-    spec = registry.TensorSpec("img", (3, 8, 8), "images", str(folder), "unit")
-    grey = registry.TensorSpec("g", (1, 8, 8), "images", str(folder), "tanh")
+    spec = TensorSpec("img", (3, 8, 8), "images", str(folder), "unit")
+    grey = TensorSpec("g", (1, 8, 8), "images", str(folder), "tanh")
     from ganinfer.preprocess import declared
 
-    fake = registry.ModelSpec(
+    fake = ModelSpec(
         name="imgs",
         title="",
         guide="",
         network="",
         checkpoint_key=None,
         inputs=(spec, grey),
-        output=registry.TensorSpec("o", (3, 8, 8)),
+        output=TensorSpec("o", (3, 8, 8)),
         file_stem="{:05d}",
         preprocess="declared",
         postprocess="tanh",
@@ -314,7 +316,7 @@ def test_bad_declarations_each_stop_the_workflow_with_one_line(tinygen, tmp_path
 def test_declaration_checks_against_the_graph(tinygen, decl, message):
     from ganinfer.errors import InputError
 
-    registry.declare({"m": {**declaration(tinygen), **decl}})
+    registry.declare({"m": {**declaration(tinygen), **decl}}, build_spec)
     try:
         with pytest.raises(InputError, match=None) as info:
             registry.get("m")
@@ -338,23 +340,24 @@ def test_a_graph_input_of_another_type_or_a_second_output_is_named(tmp_path):
 
     decl = {"inputs": [{"name": "x", "shape": [4]}], "postprocess": "none"}
     try:
-        registry.declare({"a": {**decl, "onnx": graph(tmp_path / "a.onnx", TensorProto.INT64, 1)}})
+        registry.declare({"a": {**decl, "onnx": graph(tmp_path / "a.onnx", TensorProto.INT64, 1)}}, build_spec)
         with pytest.raises(InputError, match=r"input 'x' is int64, the workflow feeds float32; export the graph"):
             registry.get("a")
-        registry.declare({"b": {**decl, "onnx": graph(tmp_path / "b.onnx", TensorProto.FLOAT, 2)}})
+        registry.declare({"b": {**decl, "onnx": graph(tmp_path / "b.onnx", TensorProto.FLOAT, 2)}}, build_spec)
         with pytest.raises(
             InputError, match=r"the graph has 2 outputs \(y0, y1\); the workflow takes one image output"
         ):
             registry.get("b")
-        registry.declare({"d": {**decl, "onnx": graph(tmp_path / "d.onnx", TensorProto.FLOAT, 1, inputs=2)}})
+        two = graph(tmp_path / "d.onnx", TensorProto.FLOAT, 1, inputs=2)
+        registry.declare({"d": {**decl, "onnx": two}}, build_spec)
         with pytest.raises(InputError, match=r"the graph's input\(s\) x1 are not declared; add them"):
             registry.get("d")
         one = graph(tmp_path / "e.onnx", TensorProto.FLOAT, 1, dims=("N", 4, 1))
-        registry.declare({"e": {**decl, "onnx": one, "inputs": [{"name": "x", "shape": [4, 2]}]}})
+        registry.declare({"e": {**decl, "onnx": one, "inputs": [{"name": "x", "shape": [4, 2]}]}}, build_spec)
         with pytest.raises(InputError, match=r"differs from the graph's 'x' \['N', 4, 1\] at axis 2 \(2 vs 1\)"):
             registry.get("e")
-        registry.declare({"c": {**decl, "onnx": graph(tmp_path / "c.onnx", TensorProto.FLOAT, 1)}})
-        assert registry.get("c").output == registry.TensorSpec("y0", (4,))
+        registry.declare({"c": {**decl, "onnx": graph(tmp_path / "c.onnx", TensorProto.FLOAT, 1)}}, build_spec)
+        assert registry.get("c").output == TensorSpec("y0", (4,))
         assert registry.get("c").atc.input_format == "ND"
     finally:
         registry.declare({})

@@ -8,7 +8,7 @@ import torch
 from conftest import error_lines, run_script
 from PIL import Image
 
-from ganinfer import checkpoint, registry
+from ganinfer import checkpoint, networks, registry
 from ganinfer.accuracy import channel_cosine
 from ganinfer.errors import InputError
 from ganinfer.fileio import list_bins, read_bin
@@ -23,7 +23,7 @@ def small_weights(tmp_path_factory):
     paths = {}
     for model, arch in SMALL.items():
         paths[model] = out / f"{model}.pth"
-        checkpoint.save_atomic(checkpoint.demo_checkpoint(registry.get(model), 0, arch), paths[model])
+        checkpoint.save_atomic(networks.demo_checkpoint(registry.get(model), 0, arch), paths[model])
     return paths
 
 
@@ -120,7 +120,7 @@ def test_channel_cosine_is_per_pixel_over_channels():
 
 def test_dgnet_checkpoint_in_two_files(tmp_path):
     spec = registry.get("dgnet")
-    demo = checkpoint.demo_checkpoint(spec, 0, SMALL["dgnet"])
+    demo = networks.demo_checkpoint(spec, 0, SMALL["dgnet"])
     assert set(demo) == {"gen_a", "id_a"} and set(demo["gen_a"]) == {"a"}  # gen_*.pt / id_*.pt layout
     torch.save(demo["gen_a"], tmp_path / "gen_00100000.pt")
     torch.save({"a": {f"module.{k}": v for k, v in demo["id_a"]["a"].items()}}, tmp_path / "id_00100000.pt")
@@ -139,18 +139,18 @@ def test_dgnet_checkpoint_in_two_files(tmp_path):
     )
     info = json.loads((tmp_path / "dgnet.json").read_text())
     assert info["weights"] == "real" and set(info["sha256"]) == {"gen_a", "id_a"}
-    model, hparams = checkpoint.load_generator(spec, tmp_path / "dgnet.pth")
+    model, hparams = networks.load_generator(spec, tmp_path / "dgnet.pth")
     assert hparams["width"] == 8
     with pytest.raises(InputError, match=r"needs the parts gen_a, id_a; set weights\.dgnet\.path to a mapping"):
-        checkpoint.load_generator(spec, tmp_path / "gen_00100000.pt")
+        networks.load_generator(spec, tmp_path / "gen_00100000.pt")
 
 
 def test_demo_architecture_overrides_are_checked():
     with pytest.raises(InputError, match=r"demo_architecture\.biggan: unknown keys depth"):
-        checkpoint.demo_checkpoint(registry.get("biggan"), 0, {"depth": 3})
+        networks.demo_checkpoint(registry.get("biggan"), 0, {"depth": 3})
 
 
 def test_the_two_cyclegan_directions_get_different_demo_weights():
-    a = checkpoint.demo_checkpoint(registry.get("cyclegan_sat2map"), 0, {"ngf": 4, "n_blocks": 1})
-    b = checkpoint.demo_checkpoint(registry.get("cyclegan_map2sat"), 0, {"ngf": 4, "n_blocks": 1})
+    a = networks.demo_checkpoint(registry.get("cyclegan_sat2map"), 0, {"ngf": 4, "n_blocks": 1})
+    b = networks.demo_checkpoint(registry.get("cyclegan_map2sat"), 0, {"ngf": 4, "n_blocks": 1})
     assert not torch.equal(a["model.1.weight"], b["model.1.weight"])

@@ -14,7 +14,7 @@ from ganinfer.errors import InputError
 from ganinfer.fileio import read_bin, write_bin
 from ganinfer.inputs import InputSet
 from ganinfer.quality import frechet_distance, gaussian_stats, inception_score
-from ganinfer.registry import ModelSpec, TensorSpec
+from ganinfer.spec import ModelSpec, TensorSpec
 from ganinfer.stats import percentile, summarize
 
 FAST = settings(max_examples=60, deadline=None, derandomize=True)  # the same examples every run

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import reference
-from ganinfer import checkpoint, registry
+from ganinfer import checkpoint, networks, registry
 from ganinfer.fileio import list_bins, read_bin
 from ganinfer.inputs import InputSet
 from ganinfer.preprocess import make_inputs
@@ -48,7 +48,7 @@ def demo(tmp_path_factory):
     made = {}
     for name, spec in registry.MODELS.items():
         weights = root / f"{name}.pth"
-        checkpoint.save_atomic(checkpoint.demo_checkpoint(spec, 0, SMALL.get(name)), weights)
+        checkpoint.save_atomic(networks.demo_checkpoint(spec, 0, SMALL.get(name)), weights)
         make_inputs(spec, SAMPLES, 0, root / name, weights if spec.preprocess_uses_weights else None)
         made[name] = (weights, root / name)
     return made
@@ -83,7 +83,7 @@ def test_reference_math_does_not_depend_on_the_batch_in_float64(model, demo):
     """Without float32 kernel rounding a sample's output is its own: batch 1 and batch 3 agree to 1e-12."""
     weights, inputs = demo[model]
     spec = registry.get(model)
-    net, _ = checkpoint.load_generator(spec, str(weights))
+    net, _ = networks.load_generator(spec, str(weights))
     net = net.double()
     samples = InputSet(spec, inputs)
     one = np.stack([y for _, y in outputs(net, spec, samples, 1)])
@@ -93,7 +93,7 @@ def test_reference_math_does_not_depend_on_the_batch_in_float64(model, demo):
 
 def test_the_last_batch_is_short_not_padded(demo):
     spec = registry.get("gan")
-    net, _ = checkpoint.load_generator(spec, str(demo["gan"][0]))
+    net, _ = networks.load_generator(spec, str(demo["gan"][0]))
     rows = []
     net.register_forward_pre_hook(lambda _module, args: rows.append(args[0].shape[0]))
     stems = [stem for stem, _ in outputs(net, spec, InputSet(spec, demo["gan"][1]), BATCH)]

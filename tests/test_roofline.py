@@ -9,8 +9,11 @@ from conftest import error_lines, run_script
 from onnx import TensorProto, helper, numpy_helper
 
 from ganinfer import registry
-from ganinfer.onnxgraph import export_onnx, simplify_onnx
-from ganinfer.roofline import SHAPE_ONLY_ABOVE, drop_weight_data, gemm_graph, gflops, graph_macs
+from ganinfer.gemm import gemm_graph
+from ganinfer.onnxexport import export_onnx
+from ganinfer.onnxgraph import simplify_onnx
+from ganinfer.roofline import SHAPE_ONLY_ABOVE, drop_weight_data, graph_macs
+from ganinfer.stats import gflops
 from ganinfer.tables import PERF_COLUMNS, perf_markdown, perf_pivot
 
 

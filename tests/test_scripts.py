@@ -147,7 +147,7 @@ def test_reference_equals_pytorch_per_sample(tmp_path, demo_weights):
         "--batch",
         2,
     )
-    from ganinfer.checkpoint import load_generator
+    from ganinfer.networks import load_generator
 
     net, _ = load_generator(registry.get("gan"), str(demo_weights["gan"]))
     z = torch.from_numpy(read_bin(tmp_path / "in" / "Z" / "1.bin", (1, 100)))

@@ -1,26 +1,18 @@
-"""Checkpoints: verify a configured file, build demo weights, load a generator.
+"""Checkpoint files: verify a configured one, read it, take the generator's state_dict out of its layout.
 
-The checkpoint layout (``ckpt['G']``, bare state_dict, ``module.`` prefixes) comes
-from the registry; the architecture's hyper-parameters come from the tensor shapes.
+The checkpoint layout (``ckpt['G']``, bare state_dict, ``module.`` prefixes, several files) comes from
+the registry spec. Building a network from the state is ``ganinfer.networks``'; this module runs no
+network code, so stages that only read a checkpoint (BigGAN's class embedding) do not depend on one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import zlib
 from pathlib import Path
 
 from ganinfer.errors import CONFIG_HINT, InputError
-from ganinfer.registry import ModelSpec
-
-
-def sha256_of(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+from ganinfer.fileio import atomic_path, sha256_of
+from ganinfer.spec import ModelSpec
 
 
 def verify_file(spec: ModelSpec, path: str, sha256: str | None, key: str = "") -> str:
@@ -97,79 +89,8 @@ def generator_state(spec: ModelSpec, ckpt, source: str) -> dict:
     return merged
 
 
-def load_generator(spec: ModelSpec, weights):
-    """Build the network from the checkpoint's shapes and load it strictly, in eval mode.
-
-    ``weights``: a checkpoint file, or ``{part: file}`` for several-file models.
-    Returns ``(module, hparams)``.
-    """
-    from ganinfer.models import network_module, uninitialized
-
-    source = ", ".join(map(str, weights.values())) if isinstance(weights, dict) else str(weights)
-    net = network_module(spec.network)
-    sd = generator_state(spec, read_checkpoint(spec, weights), source)
-    if hasattr(net, "clean_state_dict"):
-        sd = net.clean_state_dict(sd)
-    try:
-        hparams = net.hparams_from_state_dict(sd)
-        with uninitialized():  # every tensor comes from the checkpoint: initializers' draws are wasted
-            model = net.build(**hparams)
-        model.load_state_dict(sd, strict=True)
-    except (KeyError, ValueError, RuntimeError) as exc:
-        detail = str(exc).strip().splitlines()[0][:160]
-        raise InputError(
-            f"{source}: not a {spec.title} checkpoint ({detail}); "
-            f"point weights.{spec.name}.path at the {spec.guide} weights"
-        ) from None
-    if hasattr(net, "finalize"):
-        net.finalize(model)
-    return model.eval(), hparams
-
-
-def demo_seed(spec: ModelSpec, seed: int) -> int:
-    """Each model draws its own stream (the two CycleGAN directions must differ)."""
-    return zlib.crc32(f"{spec.name}:{seed}".encode())
-
-
-def demo_checkpoint(spec: ModelSpec, seed: int, architecture: dict | None = None) -> dict:
-    """Seeded random weights with the upstream structure, in the real checkpoint layout
-    (for several-file models: ``{part: that part's checkpoint}``).
-
-    ``architecture`` overrides hyper-parameters of the demo network (smaller widths for
-    quick test runs); the default is the released architecture.
-    """
-    import torch
-
-    from ganinfer.models import network_module
-
-    net = network_module(spec.network)
-    hparams = {**net.DEMO_HPARAMS, **(architecture or {})}
-    unknown = set(hparams) - set(net.DEMO_HPARAMS)
-    if unknown:
-        raise InputError(
-            f"demo_architecture.{spec.name}: unknown keys {', '.join(sorted(unknown))}; "
-            f"known: {', '.join(net.DEMO_HPARAMS)}"
-        )
-    torch.manual_seed(demo_seed(spec, seed))
-    model = net.build(**hparams)
-    net.demo_init(model)
-    sd = model.state_dict()
-
-    def layout(state):
-        return {spec.checkpoint_key: state} if spec.checkpoint_key else state
-
-    if not spec.checkpoint_parts:
-        return layout(sd)
-    return {
-        part: layout({k.removeprefix(f"{part}."): v for k, v in sd.items() if k.startswith(f"{part}.")})
-        for part in spec.checkpoint_parts
-    }
-
-
 def save_atomic(obj, path: str | os.PathLike) -> None:
     import torch
-
-    from ganinfer.fileio import atomic_path
 
     with atomic_path(Path(path)) as tmp:
         torch.save(obj, tmp)

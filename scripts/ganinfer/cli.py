@@ -214,8 +214,10 @@ def main(run: Callable[..., object]) -> None:
 
 
 def declare_models(config: dict | str | None) -> None:
-    """Give the registry the config's ``onnx_models`` (the job's config, or a YAML file by hand)."""
+    """Give the registry the config's ``onnx_models`` (the job's config, or a YAML file by hand), with the
+    builder of their specs."""
     from ganinfer import registry
+    from ganinfer.declared import build_spec
 
     if isinstance(config, str):
         import yaml
@@ -225,7 +227,7 @@ def declare_models(config: dict | str | None) -> None:
                 config = yaml.safe_load(f) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise InputError(f"{config}: cannot read the config file ({exc}); fix --configfile") from None
-    registry.declare((config or {}).get("onnx_models") if isinstance(config, dict) else None)
+    registry.declare((config or {}).get("onnx_models") if isinstance(config, dict) else None, build_spec)
 
 
 def _flush() -> None:

@@ -257,6 +257,7 @@ def check_workflow_config(config: dict, schema: str, overrides: dict | None) -> 
     from snakemake.utils import update_config, validate
 
     from ganinfer.backends import check_chip
+    from ganinfer.declared import build_spec
 
     update_config(config, coerce(overrides or {}))
     try:
@@ -264,7 +265,7 @@ def check_workflow_config(config: dict, schema: str, overrides: dict | None) -> 
     except WorkflowError:
         raise WorkflowError(f"config error: {schema_error(config, schema)}") from None
     try:
-        registry.declare(config["onnx_models"])
+        registry.declare(config["onnx_models"], build_spec)
         for name in registry.declared_names():
             registry.get(name, "onnx_models")  # built and checked against its graph
         check_names(config)

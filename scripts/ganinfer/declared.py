@@ -16,8 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ganinfer.errors import CONFIG_HINT, InputError
-from ganinfer.registry import AtcSpec, ModelSpec, TensorSpec
 from ganinfer.schema import setting
+from ganinfer.spec import AtcSpec, ModelSpec, TensorSpec
 
 FLOAT = 1  # onnx.TensorProto.FLOAT: the element type of every .bin the workflow writes
 
@@ -44,7 +44,7 @@ def _dims(value_info) -> list:
 
 def read_graph(path: str, where: str):
     """The graph of ``path`` without its external data; a missing or unreadable file is one line."""
-    from ganinfer.onnxgraph import load_onnx
+    from ganinfer.onnxfile import load_onnx
 
     if not Path(path).is_file():
         raise InputError(f"{path}: ONNX file not found (fix {where}.onnx in {CONFIG_HINT})")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import re
@@ -180,3 +181,18 @@ def unreadable(path: str | os.PathLike, what: str, exc: BaseException) -> InputE
                 f"delete it and re-run to rebuild it, or add '-R {rule}' to the snakemake command"
             )
     return InputError(f"{path}: not a readable {what} ({detail}); point the workflow at a valid file")
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """The file's sha256 as hex, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_text(text: str, path: str | Path) -> None:
+    """``text`` written to ``path`` atomically."""
+    with atomic_path(Path(path)) as tmp:
+        tmp.write_text(text)

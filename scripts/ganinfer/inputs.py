@@ -14,7 +14,7 @@ import numpy as np
 
 from ganinfer.errors import InputError
 from ganinfer.fileio import list_bins, read_bin
-from ganinfer.registry import ModelSpec
+from ganinfer.spec import ModelSpec
 
 
 class InputSet:

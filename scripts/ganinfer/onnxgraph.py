@@ -1,4 +1,4 @@
-"""ONNX export, per-batch simplification and registry-declared graph fix-ups."""
+"""Per-batch simplification (onnxsim), registry-declared graph fix-ups, and a declared model's graph imported."""
 
 from __future__ import annotations
 
@@ -6,65 +6,8 @@ import sys
 from pathlib import Path
 
 from ganinfer.errors import CONFIG_HINT, InputError
-from ganinfer.fileio import atomic_path, unreadable
-from ganinfer.registry import ModelSpec
-
-
-def io_names(model) -> dict:
-    """Input and output names with their shapes (``-1``/names for symbolic dims)."""
-
-    def dims(value_info):
-        return [d.dim_param or d.dim_value for d in value_info.type.tensor_type.shape.dim]
-
-    init = {i.name for i in model.graph.initializer}
-    return {
-        "inputs": {v.name: dims(v) for v in model.graph.input if v.name not in init},
-        "output": {v.name: dims(v) for v in model.graph.output},
-    }
-
-
-def export_onnx(spec: ModelSpec, weights: str, out: str | Path, bs: int | None = None) -> dict:
-    """Export the checkpoint's generator with the guide's input/output names and opset.
-
-    Without ``bs`` the batch axis is dynamic (named ``-1`` as in the guides); with it the
-    graph is fixed to that batch (models the guides export per batch size).
-    """
-    import onnx
-    import torch
-
-    from ganinfer.checkpoint import load_generator
-
-    model, _ = load_generator(spec, weights)
-    dummy = tuple(torch.zeros(t.batch_shape(bs or 1)) for t in spec.inputs)
-    names = [*spec.input_names, spec.output.name]
-    dynamic = {n: {0: "-1"} for n in names} if bs is None else None
-    with atomic_path(Path(out)) as tmp, torch.no_grad():
-        torch.onnx.export(
-            model,
-            dummy,
-            str(tmp),
-            input_names=spec.input_names,
-            output_names=[spec.output.name],
-            dynamic_axes=dynamic,
-            opset_version=spec.opset,
-            do_constant_folding=True,
-            dynamo=False,
-        )
-        data = tmp.read_bytes()
-        onnx.checker.check_model(data)
-        graph = onnx.ModelProto.FromString(data)
-    return io_names(graph)
-
-
-def save_checked(model, out: str | Path) -> None:
-    """Check ``model`` with the ONNX checker and write it to ``out`` (atomically), serialised once for both
-    (``check_model`` then ``onnx.save`` serialise it twice: 0.55 s each for BigGAN's 269 MB)."""
-    import onnx
-
-    data = model.SerializeToString()
-    onnx.checker.check_model(data)
-    with atomic_path(Path(out)) as tmp:
-        tmp.write_bytes(data)
+from ganinfer.onnxfile import io_names, load_onnx, save_checked
+from ganinfer.spec import ModelSpec
 
 
 def import_onnx(spec: ModelSpec, out: str | Path) -> dict:
@@ -130,17 +73,6 @@ def name_output_node(model, spec: ModelSpec) -> int:
             node.name = wanted
             return 1
     raise InputError(f"graph output {output} has no producing node; re-export the model")
-
-
-def load_onnx(path, external_data: bool = True):
-    """``onnx.load``, a truncated or corrupt file being a one-line error saying how to rebuild it."""
-    import onnx
-    from google.protobuf.message import DecodeError
-
-    try:
-        return onnx.load(str(path), load_external_data=external_data)
-    except (DecodeError, ValueError, RuntimeError, OSError) as exc:
-        raise unreadable(path, "ONNX model", exc) from None
 
 
 FIXUPS = {"clip_max": clip_max, "name_output_node": name_output_node}

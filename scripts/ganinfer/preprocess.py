@@ -18,8 +18,8 @@ import numpy as np
 from ganinfer import images
 from ganinfer.errors import InputError
 from ganinfer.fileio import atomic_dir, write_bin, write_json
-from ganinfer.registry import ModelSpec
 from ganinfer.samples import MANIFEST, count, unique_stems
+from ganinfer.spec import ModelSpec
 
 IMAGENET_MEAN = np.array(images.IMAGENET_MEAN, dtype=np.float32)[:, None, None]
 IMAGENET_STD = np.array(images.IMAGENET_STD, dtype=np.float32)[:, None, None]
@@ -61,13 +61,28 @@ def noise(spec: ModelSpec, samples, seed: int, out: Path, weights=None, dataset=
     return manifest, {}
 
 
+def biggan_inputs(shared_weight, z, y, num_slots: int = 6):
+    """The guide's split: ``noise`` = z chunk 0 as N x 1 x c, ``label[:, i]`` = [shared[y], chunk i+1]
+    (float32, C-contiguous). ``num_slots`` is the number of GBlocks + 1 (6 at resolution 128); the chunk
+    size is ``z.shape[1] // num_slots``."""
+    chunk = z.shape[1] // num_slots
+    if chunk < 1:
+        raise ValueError(f"z has {z.shape[1]} columns, fewer than {num_slots} slots")
+    z = np.asarray(z, dtype=np.float32)
+    emb = np.asarray(shared_weight, dtype=np.float32)[np.asarray(y, dtype=np.int64)]
+    noise = z[:, :chunk].reshape(-1, 1, chunk)
+    label = np.stack(
+        [np.concatenate([emb, z[:, chunk * (i + 1) : chunk * (i + 2)]], 1) for i in range(num_slots - 1)], 1
+    )
+    return np.ascontiguousarray(noise), np.ascontiguousarray(label)
+
+
 def biggan_split(spec: ModelSpec, samples, seed: int, out: Path, weights=None, dataset=None):
     """BigGAN guide: z ~ N(0, 1) split in chunks; noise = chunk 0, label[k] = [shared(y), chunk k+1].
 
     The class y is uniform over the checkpoint's classes; all y go to ``gen_y.npz`` (key ``y``).
     """
     from ganinfer.checkpoint import generator_state, read_checkpoint
-    from ganinfer.models.biggan import prepare_inputs
 
     n_samples = count(spec, samples, None)
     shared = generator_state(spec, read_checkpoint(spec, weights), str(weights))["shared.weight"].numpy()
@@ -80,7 +95,7 @@ def biggan_split(spec: ModelSpec, samples, seed: int, out: Path, weights=None, d
         rng = np.random.default_rng([seed, i])
         z = rng.standard_normal((1, dim_z), dtype=np.float32)
         y = np.array([rng.integers(shared.shape[0])])
-        n, lab = prepare_inputs(shared, z, y, num_slots=slots)
+        n, lab = biggan_inputs(shared, z, y, num_slots=slots)
         name = spec.sample_name(i)
         write_bin(n[0], out / noise_t.name / f"{name}.bin")
         write_bin(lab[0], out / label_t.name / f"{name}.bin")

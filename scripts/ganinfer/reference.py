@@ -1,5 +1,5 @@
-"""The reference outputs: the PyTorch generator (built-in models) or ONNX Runtime on the original graph
-(models declared in the config) over the input samples, ``batch`` samples per call.
+"""The reference outputs of a built-in model: its PyTorch generator over the input samples, ``batch``
+samples per call (a declared model's reference is ``ganinfer.onnxreference``).
 
 The network is the one ``load_generator`` returns (eval mode: batch norm uses its stored
 statistics, dropout is off), so no sample's output depends on the other samples of its batch.
@@ -18,7 +18,7 @@ import numpy as np
 
 from ganinfer.fileio import atomic_dir, write_bin
 from ganinfer.inputs import InputSet
-from ganinfer.registry import ModelSpec
+from ganinfer.spec import ModelSpec
 
 
 def outputs(net, spec: ModelSpec, samples: InputSet, batch: int) -> Iterator[tuple[str, np.ndarray]]:
@@ -44,7 +44,7 @@ def channels_last(net):
     return net.to(memory_format=torch.channels_last)
 
 
-def _write(results: Iterator[tuple[str, np.ndarray]], out: str | Path) -> None:
+def write_outputs(results: Iterator[tuple[str, np.ndarray]], out: str | Path) -> None:
     """``<out>/<stem>_0.bin`` per result, atomically."""
     with atomic_dir(Path(out)) as tmp:
         for stem, result in results:
@@ -55,42 +55,5 @@ def write_reference(net, spec: ModelSpec, inputs: str | Path, batch: int, out: s
     """``<out>/<stem>_0.bin`` per sample of the folder ``inputs`` (atomically), the network in
     channels-last layout; returns the number of samples."""
     samples = InputSet(spec, inputs)
-    _write(outputs(channels_last(net), spec, samples, batch), out)
+    write_outputs(outputs(channels_last(net), spec, samples, batch), out)
     return len(samples)
-
-
-def onnx_session(path: str | Path, threads: int):
-    """ONNX Runtime's CPU session on the graph as written: graph optimisations off, fp32."""
-    import onnxruntime as ort
-
-    from ganinfer.backends.onnxruntime import NO_SPINNING
-
-    opts = ort.SessionOptions()
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    opts.intra_op_num_threads = max(1, int(threads))
-    opts.add_session_config_entry(*NO_SPINNING)  # untimed, beside other jobs
-    opts.log_severity_level = 3
-    return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
-
-
-def onnx_outputs(session, spec: ModelSpec, samples: InputSet, batch: int) -> Iterator[tuple[str, np.ndarray]]:
-    """``(stem, output)`` per sample from ONNX Runtime, ``batch`` samples per call (the last one short)."""
-    for stems, feeds in samples.batches(max(1, int(batch)), pad=False):
-        (result,) = session.run([spec.output.name], feeds)
-        yield from zip(stems, result, strict=True)
-
-
-def write_onnx_reference(path, spec: ModelSpec, inputs: str | Path, batch: int, out: str | Path, threads: int = 1):
-    """The declared model's reference (like ``write_reference``); returns (samples, batch used). A graph
-    that does not run at ``batch`` (its batch fixed inside, e.g. in a Reshape) is run one sample per call."""
-    from onnxruntime.capi.onnxruntime_pybind11_state import Fail, InvalidArgument, RuntimeException
-
-    samples, session = InputSet(spec, inputs), onnx_session(path, threads)
-    try:
-        _write(onnx_outputs(session, spec, samples, batch), out)
-    except (Fail, InvalidArgument, RuntimeException):
-        if batch == 1:
-            raise
-        batch = 1
-        _write(onnx_outputs(session, spec, samples, batch), out)
-    return len(samples), batch

@@ -1,102 +1,21 @@
 """The model registry: the single place that knows each model.
 
 Rules and scripts ask this table; none of them mentions a model by name. A model is either
-built in (one ``ModelSpec`` entry here plus one network module under ``ganinfer/models/``,
-which provides ``build``, ``hparams_from_state_dict``, ``DEMO_HPARAMS`` and ``demo_init``) or
-declared in the config under ``onnx_models`` (an ONNX file the user exported; ``declare`` takes
-the declarations and ``ganinfer.declared`` builds each spec, checked against its graph).
+built in (one ``ModelSpec`` entry here plus one network module under ``ganinfer/models/``, the
+``NetworkModule`` protocol of ``ganinfer.networks``) or declared in the config under ``onnx_models``
+(an ONNX file the user exported; ``declare`` takes the declarations with the function that builds a
+spec from one, ``ganinfer.declared.build_spec``, given by the caller so that this module imports no
+stage code).
 
 This module imports nothing heavy: the Snakefile reads it while building the DAG.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
-
-@dataclass(frozen=True)
-class TensorSpec:
-    """One ONNX input or output: its name and the shape of one sample (no batch axis).
-
-    For a model declared in the config, an input also says how its samples are made
-    (preprocess kind ``declared``): ``kind`` normal, onehot or images, and for images the
-    ``folder`` (empty: demo photographs) and the value ``range`` (tanh, imagenet or unit)."""
-
-    name: str
-    shape: tuple[int, ...]
-    kind: str = "normal"
-    folder: str = ""
-    range: str = ""
-
-    def batch_shape(self, bs: int) -> tuple[int, ...]:
-        return (bs, *self.shape)
-
-    def sample_bytes(self) -> int:
-        n = 4  # float32
-        for d in self.shape:
-            n *= d
-        return n
-
-
-@dataclass(frozen=True)
-class AtcSpec:
-    """Model-specific ATC options (the common ones are built by the compile stage)."""
-
-    input_format: str | None = "NCHW"
-    out_nodes: str | None = None
-    keep_dtype: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    name: str
-    title: str
-    guide: str
-    network: str  # module under ganinfer.models
-    checkpoint_key: str | None  # generator state under ckpt[key]; None = bare state_dict
-    inputs: tuple[TensorSpec, ...]
-    output: TensorSpec  # default-architecture output shape; the real one comes from the graph
-    file_stem: str  # input file stem of generated samples, formatted with the sample index
-    preprocess: str  # kind, see ganinfer.preprocess
-    postprocess: str  # kind, see ganinfer.images
-    accuracy: tuple[str, ...] = ("flat_cosine",)
-    quality: str | None = None  # kind, see QUALITY_KINDS
-    preprocess_uses_weights: bool = False  # e.g. a class embedding taken from the checkpoint
-    checkpoint_parts: tuple[str, ...] = ()  # several files, each a submodule's state (prefix = part name)
-    dataset: str = ""  # what a configured dataset folder holds (image preprocess kinds)
-    opset: int = 11
-    dynamic_batch: bool = True
-    graph_fixups: tuple[str, ...] = ()
-    atc: AtcSpec = field(default_factory=AtcSpec)
-    default_samples: int = 256
-    default_batch_sizes: tuple[int, ...] = (1, 4, 16, 64)
-    onnx: str = ""  # a declared model's ONNX file (built-in models are exported from their network)
-
-    @property
-    def reference(self) -> str:
-        """What the accuracy table compares every chip with."""
-        return "ONNX Runtime CPU fp32, original graph" if self.onnx else "PyTorch CPU fp32"
-
-    @property
-    def input_names(self) -> list[str]:
-        return [t.name for t in self.inputs]
-
-    def sample_name(self, index: int) -> str:
-        return self.file_stem.format(index)
-
-
-@dataclass(frozen=True)
-class QualitySpec:
-    """How a quality kind is measured: the procedure of the guide that reports it."""
-
-    metrics: tuple[str, ...]  # "is" and/or "fid"
-    network: str  # ganinfer.inception variant
-    weights_key: str  # its weights file: config quality.<weights_key>
-    images: str  # generator output -> [0, 1] image: "tanh" = (x + 1) / 2 on the raw float output,
-    #              "postprocess" = the 8-bit image of the model's postprocess kind / 255 (what is saved)
-    resize: str  # resize to 299 x 299, as written in the tables
-    procedure: str  # one line for the README and the JSON records
-
+from ganinfer.errors import CONFIG_HINT, InputError
+from ganinfer.spec import AtcSpec, ModelSpec, QualitySpec, TensorSpec
 
 QUALITY_KINDS: dict[str, QualitySpec] = {
     # BigGAN guide (biggan_eval_acc.py + BigGAN-PyTorch inception_utils.py)
@@ -229,24 +148,28 @@ MODELS: dict[str, ModelSpec] = {
 }
 
 
-# the config's onnx_models (name -> declaration), and the specs built from them so far
+# the config's onnx_models (name -> declaration), the function that builds a spec from one, and the
+# specs built from them so far
 _DECLARED: dict[str, dict] = {}
+_BUILD: list[Callable[[str, dict], ModelSpec]] = []
 _BUILT: dict[str, ModelSpec] = {}
 
 
-def declare(onnx_models: dict | None) -> None:
-    """Take the config's ``onnx_models`` declarations (replacing earlier ones); each spec is built,
-    and checked against its graph, when first asked for. A built-in name is a one-line error."""
-    from ganinfer.errors import CONFIG_HINT, InputError
-
+def declare(onnx_models: dict | None, build: Callable[[str, dict], ModelSpec] | None = None) -> None:
+    """Take the config's ``onnx_models`` declarations (replacing earlier ones) and ``build(name,
+    declaration)``, which makes and checks each spec when it is first asked for. A built-in name is a
+    one-line error."""
     clash = sorted(set(onnx_models or {}) & set(MODELS))
     if clash:
         raise InputError(
             f"onnx_models.{clash[0]}: '{clash[0]}' is a built-in model; give the ONNX model another name "
             f"(in onnx_models, models and the per-model keys of {CONFIG_HINT})"
         )
+    if onnx_models and build is None:
+        raise TypeError("declare() needs the spec builder for declared models")
     _DECLARED.clear()
     _BUILT.clear()
+    _BUILD[:] = [build] if build else []
     _DECLARED.update(onnx_models or {})
 
 
@@ -264,19 +187,20 @@ def network_names() -> list[str]:
     return list(MODELS)
 
 
+def networks() -> list[str]:
+    """The network modules of the built-in models (``ModelSpec.network``), each once."""
+    return sorted({spec.network for spec in MODELS.values()})
+
+
 def get(name: str, key: str = "models") -> ModelSpec:
     """The registry entry for ``name``; an unknown name is a one-line error naming the config ``key``."""
     if name in MODELS:
         return MODELS[name]
     if name in _DECLARED:
         if name not in _BUILT:
-            from ganinfer.declared import build_spec
-
-            _BUILT[name] = build_spec(name, _DECLARED[name])
+            _BUILT[name] = _BUILD[0](name, _DECLARED[name])
         return _BUILT[name]
     import difflib
-
-    from ganinfer.errors import CONFIG_HINT, InputError
 
     known = names()
     close = difflib.get_close_matches(str(name).lower(), known, n=1, cutoff=0.6)
@@ -291,8 +215,6 @@ def quality(name: str) -> QualitySpec:
     """The quality procedure of model ``name``; a model without one is a one-line error."""
     spec = get(name)
     if spec.quality is None:
-        from ganinfer.errors import InputError
-
         with_quality = ", ".join(sorted(m for m in names() if get(m).quality))
         raise InputError(f"model '{name}' has no quality metric (IS/FID); models with one: {with_quality}")
     return QUALITY_KINDS[spec.quality]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ganinfer.fileio import atomic_dir, write_bin, write_json
 from ganinfer.inputs import InputSet
-from ganinfer.registry import ModelSpec
+from ganinfer.spec import ModelSpec
 from ganinfer.stats import ais_timing, throughput
 
 

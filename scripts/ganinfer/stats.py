@@ -71,3 +71,8 @@ def ais_timing(latencies_ms) -> dict:
 def throughput(bs: int, mean_ms: float) -> float:
     """ais_bench's definition: 1000 * batch size / mean latency in ms (samples per second)."""
     return 1000.0 * bs / mean_ms if mean_ms > 0 else 0.0
+
+
+def gflops(macs_per_image: float, images_per_s: float) -> float:
+    """Achieved GFLOP/s (one MAC = two floating-point operations)."""
+    return 2.0 * macs_per_image * images_per_s / 1e9

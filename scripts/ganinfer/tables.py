@@ -10,7 +10,7 @@ from tabulate import DataRow, TableFormat
 
 from ganinfer.errors import NOT_CONFIGURED
 from ganinfer.fileio import atomic_path
-from ganinfer.roofline import gflops
+from ganinfer.stats import gflops
 
 PERF_COLUMNS = [
     "model",
@@ -406,8 +406,3 @@ def images_markdown(grids: list[dict]) -> str:
             f"({g['weights']} weights). |\n"
         )
     return "".join(out)
-
-
-def write_text(text: str, path: str | Path) -> None:
-    with atomic_path(Path(path)) as tmp:
-        tmp.write_text(text)

@@ -10,16 +10,17 @@ accuracy, images, tables) is backend-independent:
 - ``Ascend<soc>`` (``Ascend310``, ``Ascend310P3``, ...): ATC -> ``.om`` -> ais_bench, or, with
   ``ascend.runtime: ort-cann``, ONNX Runtime's CANN execution provider on the simplified ONNX
 
-Every chip but the ais_bench ones runs in process through a session (``open_session``): a
-class with ``run(feeds)``, ``perf_modes(feeds)``, ``threads``, ``providers``, ``backend``
-and ``device``, from the module this registry names for the chip; the accuracy run, the
-timed run and the GEMM peak use whichever the chip gets.
+Every chip but the ais_bench ones runs in process through a session (``open_session``): the
+``Session`` protocol below, implemented by the module this registry names for the chip (its
+``Session`` class); the accuracy run, the timed run and the GEMM peak use whichever the chip gets.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from ganinfer.errors import CONFIG_HINT, InputError
 
@@ -35,6 +36,21 @@ ASCEND_RUNTIMES = ("ais_bench", "ort-cann")
 SESSION_BACKENDS = {"openvino": ("ganinfer.backends.openvino", "openvino.yaml")}
 # every chip served in process by a session (the ONNX Runtime rules' chips, Ascend aside)
 SESSION_CHIPS = (*ORT_PROVIDERS, *SESSION_BACKENDS)
+
+
+class Session(Protocol):
+    """An in-process inference session on one simplified ONNX file (``open_session``)."""
+
+    threads: int  # intra-op threads it runs with
+    providers: list  # what serves it (ONNX Runtime providers, or the OpenVINO device), for provenance
+    backend: str  # the tables' backend column
+    device: str | None  # where its memory lives when not on the host ("cuda"), else None
+
+    def run(self, feeds: dict[str, Any]) -> Any: ...  # the first output of one batch
+
+    def perf_modes(self, feeds: dict[str, Any]) -> dict[str, dict]: ...  # name -> {"call", "batches_per_call"}
+
+    def device_bound(self, feeds: dict[str, Any]) -> Callable[[], None] | None: ...  # device-only timing call
 
 
 def is_ascend(chip: str) -> bool:
@@ -141,13 +157,18 @@ def ort_providers(chip: str, options: dict | None = None) -> list:
     return [(first, options), *((n, device) if n == "CUDAExecutionProvider" and device else n for n in rest)]
 
 
+def session_module(chip: str) -> str | None:
+    """The module of ``chip``'s session where it is not ONNX Runtime's (which the stages import anyway)."""
+    return SESSION_BACKENDS[chip][0] if chip in SESSION_BACKENDS else None
+
+
 def _module(chip: str):
     import importlib
 
     return importlib.import_module(SESSION_BACKENDS.get(chip, ("ganinfer.backends.onnxruntime", ""))[0])
 
 
-def open_session(onnx_path, chip: str, threads: int, options: dict | None = None, shared: bool = False):
+def open_session(onnx_path, chip: str, threads: int, options: dict | None = None, shared: bool = False) -> Session:
     """The session of ``chip`` on one ONNX file (path or serialized bytes); ``shared``: an untimed run
     beside other jobs (its idle threads do not spin)."""
     check_chip(chip)

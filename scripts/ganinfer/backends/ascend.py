@@ -16,7 +16,7 @@ from ganinfer import registry
 from ganinfer.errors import InputError
 from ganinfer.fileio import atomic_dir, output_name, read_json, write_json
 from ganinfer.inputs import InputSet
-from ganinfer.registry import ModelSpec
+from ganinfer.spec import ModelSpec
 from ganinfer.tracking import declaration_path
 
 

@@ -1,7 +1,7 @@
 """BigGAN generator of ajbrock/BigGAN-PyTorch (BigGAN.py, layers.py) with the Ascend
 ModelZoo input layout: ``forward(noise, label)`` takes ``noise`` N x 1 x 20 (z chunk 0)
 and ``label`` N x 5 x 148 (per block: class embedding ++ z chunk i+1). The embedding
-lookup and the concatenation happen outside the graph (``prepare_inputs``), so
+lookup and the concatenation happen outside the graph (the preprocess stage's ``biggan_inputs``), so
 ``shared.weight`` is in the state_dict but not in the exported graph.
 
 Module names follow upstream, so the released ``G_ema.pth`` (166 keys) loads with
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -279,32 +278,6 @@ def build(**hparams) -> Generator:
 def upstream_forward(model: Generator, z: torch.Tensor, y_embedding: torch.Tensor) -> torch.Tensor:
     """The upstream (z, y) forward with the same modules (y is ``shared(class)``, not the index)."""
     return model.forward_zy(z, y_embedding)
-
-
-def prepare_inputs(shared_weight, z, y, num_slots: int = 6):
-    """Guide preprocessing: ``noise`` = z chunk 0 as N x 1 x c, ``label[:, i]`` = [shared[y], chunk i+1].
-
-    Works on numpy arrays or torch tensors (returns the same kind, float32). ``num_slots`` is
-    the number of GBlocks + 1 (6 at resolution 128); the chunk size is ``z.shape[1] // num_slots``.
-    """
-    chunk = z.shape[1] // num_slots
-    if chunk < 1:
-        raise ValueError(f"z has {z.shape[1]} columns, fewer than {num_slots} slots")
-    if isinstance(z, torch.Tensor):
-        z = z.float()
-        emb = torch.as_tensor(shared_weight).float()[torch.as_tensor(y).long()]
-        noise = z[:, :chunk].reshape(-1, 1, chunk)
-        label = torch.stack(
-            [torch.cat([emb, z[:, chunk * (i + 1) : chunk * (i + 2)]], 1) for i in range(num_slots - 1)], 1
-        )
-        return noise.contiguous(), label.contiguous()
-    z = np.asarray(z, dtype=np.float32)
-    emb = np.asarray(shared_weight, dtype=np.float32)[np.asarray(y, dtype=np.int64)]
-    noise = z[:, :chunk].reshape(-1, 1, chunk)
-    label = np.stack(
-        [np.concatenate([emb, z[:, chunk * (i + 1) : chunk * (i + 2)]], 1) for i in range(num_slots - 1)], 1
-    )
-    return np.ascontiguousarray(noise), np.ascontiguousarray(label)
 
 
 def hparams_from_state_dict(sd: dict) -> dict:

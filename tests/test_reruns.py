@@ -1,0 +1,582 @@
+"""Exact reruns: editing a library or network module schedules exactly the jobs that run it (and what their
+outputs feed), a finished run copied to another folder schedules nothing, and the library has no import cycle.
+
+One finished run of five built-in models (one per network module) at reduced widths; every module under
+scripts/ganinfer/ gets a comment appended in a copy of it, and a dry run's jobs are compared with TABLE.
+"""
+
+from __future__ import annotations
+
+import ast
+import graphlib
+import re
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SCRIPTS
+
+from ganinfer.sources import job_sources
+
+pytestmark = pytest.mark.workflow
+
+WORKFLOW = ("Snakefile", "rules", "scripts", "config", "envs", "report", "profiles", "README.md")
+CONFIG = """
+models: [dcgan, gan, biggan, cyclegan_sat2map, dgnet]
+chips: [cpu]
+batch_sizes: {default: [1]}
+samples: 2
+demo_architecture:
+  biggan: {ch: 4}
+  cyclegan_sat2map: {ngf: 4, n_blocks: 1}
+  dgnet: {dim: 4, width: 8, mlp_dim: 32, id_dim: 256}
+  dcgan: {}
+perf: {warmup: 1, warmup_seconds: 0, min_iterations: 1, min_seconds: 0, max_seconds: 5.0, max_cov: 100.0}
+"""
+MODELS = ("biggan", "cyclegan_sat2map", "dcgan", "dgnet", "gan")
+
+
+ALL_MODELS = set(MODELS)
+NONE = {""}
+# module -> every job a dry run schedules after a comment is appended to it (rule -> models; NONE: the
+# rule has no model wildcard), read from such a run and checked by hand against the imports
+TABLE: dict[str, dict[str, set[str]]] = {
+    "__init__.py": {
+        "accuracy": ALL_MODELS,
+        "export_onnx": {"biggan", "cyclegan_sat2map", "dcgan", "gan"},
+        "export_onnx_fixed": {"dgnet"},
+        "gemm_peak": NONE,
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "macs": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "preprocess": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "reference": ALL_MODELS,
+        "simplify_onnx": ALL_MODELS,
+        "tables": NONE,
+        "weights": ALL_MODELS,
+    },
+    "accuracy.py": {"accuracy": ALL_MODELS, "tables": NONE},
+    "backends/__init__.py": {
+        "accuracy": ALL_MODELS,
+        "gemm_peak": NONE,
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "tables": NONE,
+    },
+    "backends/ascend.py": {},
+    "backends/onnxruntime.py": {
+        "accuracy": ALL_MODELS,
+        "gemm_peak": NONE,
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "tables": NONE,
+    },
+    "backends/openvino.py": {},
+    "bench.py": {"gemm_peak": NONE, "perf_onnxruntime": ALL_MODELS, "tables": NONE},
+    "checkpoint.py": {
+        "accuracy": ALL_MODELS,
+        "export_onnx": {"biggan", "cyclegan_sat2map", "dcgan", "gan"},
+        "export_onnx_fixed": {"dgnet"},
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "macs": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "preprocess": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "reference": ALL_MODELS,
+        "simplify_onnx": ALL_MODELS,
+        "tables": NONE,
+        "weights": ALL_MODELS,
+    },
+    "cli.py": {
+        "accuracy": ALL_MODELS,
+        "export_onnx": {"biggan", "cyclegan_sat2map", "dcgan", "gan"},
+        "export_onnx_fixed": {"dgnet"},
+        "gemm_peak": NONE,
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "macs": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "preprocess": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "reference": ALL_MODELS,
+        "simplify_onnx": ALL_MODELS,
+        "tables": NONE,
+        "weights": ALL_MODELS,
+    },
+    "config.py": {},
+    "declared.py": {},
+    "errors.py": {
+        "accuracy": ALL_MODELS,
+        "export_onnx": {"biggan", "cyclegan_sat2map", "dcgan", "gan"},
+        "export_onnx_fixed": {"dgnet"},
+        "gemm_peak": NONE,
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "macs": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "preprocess": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "reference": ALL_MODELS,
+        "simplify_onnx": ALL_MODELS,
+        "tables": NONE,
+        "weights": ALL_MODELS,
+    },
+    "fileio.py": {
+        "accuracy": ALL_MODELS,
+        "export_onnx": {"biggan", "cyclegan_sat2map", "dcgan", "gan"},
+        "export_onnx_fixed": {"dgnet"},
+        "gemm_peak": NONE,
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "macs": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "preprocess": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "reference": ALL_MODELS,
+        "simplify_onnx": ALL_MODELS,
+        "tables": NONE,
+        "weights": ALL_MODELS,
+    },
+    "gemm.py": {"gemm_peak": NONE, "tables": NONE},
+    "images.py": {
+        "accuracy": ALL_MODELS,
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "preprocess": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "reference": ALL_MODELS,
+        "tables": NONE,
+    },
+    "inception.py": {"quality": {"biggan", "dgnet"}, "tables": NONE},
+    "inputs.py": {
+        "accuracy": ALL_MODELS,
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "reference": ALL_MODELS,
+        "tables": NONE,
+    },
+    "models/__init__.py": {
+        "accuracy": ALL_MODELS,
+        "export_onnx": {"biggan", "cyclegan_sat2map", "dcgan", "gan"},
+        "export_onnx_fixed": {"dgnet"},
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "macs": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "preprocess": {"biggan"},
+        "quality": {"biggan", "dgnet"},
+        "reference": ALL_MODELS,
+        "simplify_onnx": ALL_MODELS,
+        "tables": NONE,
+        "weights": ALL_MODELS,
+    },
+    "models/biggan.py": {
+        "accuracy": {"biggan"},
+        "export_onnx": {"biggan"},
+        "images": {"biggan"},
+        "infer_onnxruntime": {"biggan"},
+        "macs": {"biggan"},
+        "perf_onnxruntime": {"biggan"},
+        "preprocess": {"biggan"},
+        "quality": {"biggan"},
+        "reference": {"biggan"},
+        "simplify_onnx": {"biggan"},
+        "tables": NONE,
+        "weights": {"biggan"},
+    },
+    "models/cyclegan.py": {
+        "accuracy": {"cyclegan_sat2map"},
+        "export_onnx": {"cyclegan_sat2map"},
+        "images": {"cyclegan_sat2map"},
+        "infer_onnxruntime": {"cyclegan_sat2map"},
+        "macs": {"cyclegan_sat2map"},
+        "perf_onnxruntime": {"cyclegan_sat2map"},
+        "reference": {"cyclegan_sat2map"},
+        "simplify_onnx": {"cyclegan_sat2map"},
+        "tables": NONE,
+        "weights": {"cyclegan_sat2map"},
+    },
+    "models/dcgan.py": {
+        "accuracy": {"dcgan"},
+        "export_onnx": {"dcgan"},
+        "images": {"dcgan"},
+        "infer_onnxruntime": {"dcgan"},
+        "macs": {"dcgan"},
+        "perf_onnxruntime": {"dcgan"},
+        "reference": {"dcgan"},
+        "simplify_onnx": {"dcgan"},
+        "tables": NONE,
+        "weights": {"dcgan"},
+    },
+    "models/dgnet.py": {
+        "accuracy": {"dgnet"},
+        "export_onnx_fixed": {"dgnet"},
+        "images": {"dgnet"},
+        "infer_onnxruntime": {"dgnet"},
+        "macs": {"dgnet"},
+        "perf_onnxruntime": {"dgnet"},
+        "quality": {"dgnet"},
+        "reference": {"dgnet"},
+        "simplify_onnx": {"dgnet"},
+        "tables": NONE,
+        "weights": {"dgnet"},
+    },
+    "models/gan.py": {
+        "accuracy": {"gan"},
+        "export_onnx": {"gan"},
+        "images": {"gan"},
+        "infer_onnxruntime": {"gan"},
+        "macs": {"gan"},
+        "perf_onnxruntime": {"gan"},
+        "reference": {"gan"},
+        "simplify_onnx": {"gan"},
+        "tables": NONE,
+        "weights": {"gan"},
+    },
+    "networks.py": {
+        "accuracy": ALL_MODELS,
+        "export_onnx": {"biggan", "cyclegan_sat2map", "dcgan", "gan"},
+        "export_onnx_fixed": {"dgnet"},
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "macs": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "preprocess": {"biggan"},
+        "quality": {"biggan", "dgnet"},
+        "reference": ALL_MODELS,
+        "simplify_onnx": ALL_MODELS,
+        "tables": NONE,
+        "weights": ALL_MODELS,
+    },
+    "onnxexport.py": {
+        "accuracy": ALL_MODELS,
+        "export_onnx": {"biggan", "cyclegan_sat2map", "dcgan", "gan"},
+        "export_onnx_fixed": {"dgnet"},
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "macs": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "simplify_onnx": ALL_MODELS,
+        "tables": NONE,
+    },
+    "onnxfile.py": {
+        "accuracy": ALL_MODELS,
+        "export_onnx": {"biggan", "cyclegan_sat2map", "dcgan", "gan"},
+        "export_onnx_fixed": {"dgnet"},
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "macs": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "simplify_onnx": ALL_MODELS,
+        "tables": NONE,
+    },
+    "onnxgraph.py": {
+        "accuracy": ALL_MODELS,
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "macs": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "simplify_onnx": ALL_MODELS,
+        "tables": NONE,
+    },
+    "onnxreference.py": {},
+    "photos.py": {
+        "accuracy": ALL_MODELS,
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "preprocess": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "reference": ALL_MODELS,
+        "tables": NONE,
+    },
+    "plots.py": {},
+    "preprocess.py": {
+        "accuracy": ALL_MODELS,
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "preprocess": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "reference": ALL_MODELS,
+        "tables": NONE,
+    },
+    "quality.py": {"quality": {"biggan", "dgnet"}, "tables": NONE},
+    "readme.py": {"tables": NONE},
+    "reference.py": {"accuracy": ALL_MODELS, "quality": {"biggan", "dgnet"}, "reference": ALL_MODELS, "tables": NONE},
+    "registry.py": {
+        "accuracy": ALL_MODELS,
+        "export_onnx": {"biggan", "cyclegan_sat2map", "dcgan", "gan"},
+        "export_onnx_fixed": {"dgnet"},
+        "gemm_peak": NONE,
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "macs": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "preprocess": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "reference": ALL_MODELS,
+        "simplify_onnx": ALL_MODELS,
+        "tables": NONE,
+        "weights": ALL_MODELS,
+    },
+    "roofline.py": {"macs": ALL_MODELS, "tables": NONE},
+    "runner.py": {
+        "accuracy": ALL_MODELS,
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "tables": NONE,
+    },
+    "samples.py": {
+        "accuracy": ALL_MODELS,
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "preprocess": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "reference": ALL_MODELS,
+        "tables": NONE,
+    },
+    "scheduling.py": {},
+    "schema.py": {
+        "accuracy": ALL_MODELS,
+        "export_onnx": {"biggan", "cyclegan_sat2map", "dcgan", "gan"},
+        "export_onnx_fixed": {"dgnet"},
+        "gemm_peak": NONE,
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "macs": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "preprocess": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "reference": ALL_MODELS,
+        "simplify_onnx": ALL_MODELS,
+        "tables": NONE,
+        "weights": ALL_MODELS,
+    },
+    "sources.py": {},
+    "spec.py": {
+        "accuracy": ALL_MODELS,
+        "export_onnx": {"biggan", "cyclegan_sat2map", "dcgan", "gan"},
+        "export_onnx_fixed": {"dgnet"},
+        "gemm_peak": NONE,
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "macs": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "preprocess": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "reference": ALL_MODELS,
+        "simplify_onnx": ALL_MODELS,
+        "tables": NONE,
+        "weights": ALL_MODELS,
+    },
+    "stats.py": {
+        "accuracy": ALL_MODELS,
+        "gemm_peak": NONE,
+        "images": ALL_MODELS,
+        "infer_onnxruntime": ALL_MODELS,
+        "perf_onnxruntime": ALL_MODELS,
+        "quality": {"biggan", "dgnet"},
+        "tables": NONE,
+    },
+    "tables.py": {"tables": NONE},
+    "tracking.py": {},
+}
+
+
+def dry_run(wd: Path) -> dict[str, set[str]]:
+    """The jobs of a dry run, as rule -> models."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "-j1", "results/tables/perf.csv", "--configfile", "t.yaml"],
+        cwd=wd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    jobs = {}
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", proc.stdout):
+        head = re.match(r"(?:local)?rule (\w+):", block)
+        if not head:
+            continue
+        model = re.search(r"^\s+wildcards: .*?\bmodel=(\w+)", block, re.M)
+        jobs.setdefault(head.group(1), set()).add(model.group(1) if model else "")
+    return jobs
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> list[Path]:
+    """A finished run in a clone-like folder, and a copy of it (`cp -a`) in another folder."""
+    wd = tmp_path_factory.mktemp("run") / "wf"
+    wd.mkdir()
+    for name in WORKFLOW:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, wd / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(src, wd / name)
+    (wd / "t.yaml").write_text(CONFIG)
+    subprocess.run(
+        [sys.executable, "-m", "snakemake", "-j2", "results/tables/perf.csv", "--configfile", "t.yaml"],
+        cwd=wd,
+        capture_output=True,
+        check=True,
+    )
+    copy = tmp_path_factory.mktemp("moved") / "elsewhere"
+    subprocess.run(["cp", "-a", str(wd), str(copy)], check=True)
+    return [wd, copy]
+
+
+def test_a_finished_run_copied_elsewhere_schedules_nothing(finished):
+    for wd in finished:
+        assert dry_run(wd) == {}, wd
+
+
+def edit_and_dry_run(wd: Path, module: str):
+    path = wd / "scripts/ganinfer" / module
+    saved = path.with_name(path.name + ".saved")
+    shutil.copy2(path, saved)
+    try:
+        path.write_text(path.read_text() + "\n# edited\n")
+        return dry_run(wd)
+    finally:
+        shutil.copy2(saved, path)  # content and mtime back
+        saved.unlink()
+
+
+def test_every_library_and_network_module_reruns_exactly_its_jobs(finished):
+    modules = sorted(
+        p.relative_to(SCRIPTS / "ganinfer").as_posix()
+        for p in (SCRIPTS / "ganinfer").rglob("*.py")
+        if "__pycache__" not in p.parts
+    )
+    assert modules == sorted(TABLE), "a module without a row in TABLE (or a row without its module)"
+    halves = [modules[0::2], modules[1::2]]  # the run and its copy, side by side
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda wd, ms: {m: edit_and_dry_run(wd, m) for m in ms}, finished, halves))
+    got = {m: r for part in results for m, r in part.items()}
+    wrong = {m: {r: sorted(ms) for r, ms in jobs.items()} for m, jobs in got.items() if jobs != TABLE[m]}
+    assert not wrong, "\n".join(f"{m}: {jobs}" for m, jobs in wrong.items())
+    # a network module's edit: its model's jobs, and the tables
+    for module in ("models/biggan.py", "models/cyclegan.py", "models/dcgan.py", "models/dgnet.py", "models/gan.py"):
+        models = {m for ms in got[module].values() for m in ms} - {""}
+        assert len(models) == 1 and {"export_onnx", "export_onnx_fixed"} & set(got[module]), module
+        assert got[module]["reference"] == models and got[module]["tables"] == NONE
+    # the checkpoint loader is no input of accuracy, images, inference or timing: they follow only when
+    # the reference or the graph they read is rebuilt (its downstream), never for their own code
+    assert all(dry_run(wd) == {} for wd in finished)  # every edit undone with its mtime
+
+
+def test_job_sources_give_a_model_its_own_network_only_where_the_stage_runs_networks(tmp_path):
+    pkg = tmp_path / "ganinfer"
+    (pkg / "models").mkdir(parents=True)
+    files = {
+        "stage_net.py": "from ganinfer import networks\n",
+        "stage_plain.py": "from ganinfer import cli\n",
+        "ganinfer/__init__.py": "",
+        "ganinfer/cli.py": "def f():\n    from ganinfer.declared import build\n",
+        "ganinfer/declared.py": "from ganinfer import spec\n",
+        "ganinfer/spec.py": "",
+        "ganinfer/networks.py": "import importlib\nM = lambda n: importlib.import_module(f'ganinfer.models.{n}')\n",
+        "ganinfer/models/__init__.py": "",
+        "ganinfer/models/a.py": "from ganinfer.models import helper\n",
+        "ganinfer/models/helper.py": "",
+        "ganinfer/models/b.py": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    own = ["ganinfer.models.a", "ganinfer.models.b", "ganinfer.declared"]
+    net = set(job_sources(tmp_path / "stage_net.py", ["ganinfer.models.a"], own, cwd=tmp_path))
+    assert net == {
+        "stage_net.py",
+        "ganinfer/__init__.py",
+        "ganinfer/networks.py",
+        "ganinfer/models/__init__.py",
+        "ganinfer/models/a.py",
+        "ganinfer/models/helper.py",
+    }
+    # a stage that runs no network gets none; every stage runs the declared models' builder (through cli)
+    plain = set(job_sources(tmp_path / "stage_plain.py", ["ganinfer.models.a"], own, cwd=tmp_path))
+    assert plain == {"stage_plain.py", "ganinfer/__init__.py", "ganinfer/cli.py"}
+    declared = set(job_sources(tmp_path / "stage_plain.py", ["ganinfer.declared"], own, cwd=tmp_path))
+    assert declared == plain | {"ganinfer/declared.py", "ganinfer/spec.py"}
+    # outside the working folder the paths are absolute (a working folder moved without the workflow)
+    outside = job_sources(tmp_path / "stage_plain.py", [], own, cwd=tmp_path / "ganinfer")
+    assert outside == sorted(str(tmp_path / f) for f in ("stage_plain.py", "ganinfer/__init__.py", "ganinfer/cli.py"))
+
+
+def imports(path: Path) -> set[str]:
+    """Every ``ganinfer`` module ``path`` imports, at module level or inside a function."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+    return {n for n in names if n.split(".")[0] == "ganinfer"}
+
+
+def test_the_library_has_no_import_cycle():
+    root = SCRIPTS
+    modules = {}
+    for p in (root / "ganinfer").rglob("*.py"):
+        parts = list(p.relative_to(root).with_suffix("").parts)
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = p
+    graph = {
+        m: {t for t in imports(p) if t in modules and t != m and not m.startswith(t + ".")} for m, p in modules.items()
+    }
+    graphlib.TopologicalSorter(graph).prepare()  # raises CycleError naming the cycle
+    assert graph["ganinfer.registry"] == {"ganinfer.errors", "ganinfer.spec"}
+    assert graph["ganinfer.spec"] == set()
+
+
+def test_the_scheduler_keeps_one_wakeup_timer_pending():
+    """Snakemake's scheduler starts a timer per selection pass; patched, a second call while one is pending
+    starts none, and the pending one releases the scheduler's semaphore exactly once."""
+    import threading
+
+    from snakemake.scheduling.job_scheduler import JobScheduler
+
+    from ganinfer.scheduling import coalesce_reevaluations, coalesced
+
+    assert coalesce_reevaluations() and getattr(JobScheduler._schedule_reevalutation, "coalesced", False)
+    fake = type("Scheduler", (), {"_open_jobs": threading.Semaphore(0)})()
+    reevaluate = coalesced(lambda self, delay: None)
+    reevaluate(fake, 0.2)
+    timer = fake._ganinfer_timer
+    for _ in range(49):
+        reevaluate(fake, 0.2)
+    assert fake._ganinfer_timer is timer and timer.daemon
+    timer.join()
+    assert fake._open_jobs.acquire(timeout=1)
+    assert not fake._open_jobs.acquire(blocking=False)  # released once, not 50 times
+    reevaluate(fake, 0.2)  # after it fired, the next pass starts a new one
+    assert fake._ganinfer_timer is not timer
+    fake._ganinfer_timer.join()
+    assert fake._open_jobs.acquire(timeout=1)
+
+
+def test_no_stage_after_the_reference_runs_the_checkpoint_loader():
+    own = ["ganinfer.models.dgnet", "ganinfer.declared", "ganinfer.backends.openvino"]
+    for script in ("accuracy.py", "images.py", "infer.py", "perf.py", "tables.py", "plots.py"):
+        files = job_sources(SCRIPTS / script, ["ganinfer.models.dgnet"], own, cwd=ROOT)
+        assert not {"scripts/ganinfer/checkpoint.py", "scripts/ganinfer/networks.py"} & set(files), script
+        assert "scripts/ganinfer/models/dgnet.py" not in files
+    assert "scripts/ganinfer/models/dgnet.py" in job_sources(SCRIPTS / "reference.py", ["ganinfer.models.dgnet"], own, ROOT)
