@@ -579,4 +579,5 @@ def test_no_stage_after_the_reference_runs_the_checkpoint_loader():
         files = job_sources(SCRIPTS / script, ["ganinfer.models.dgnet"], own, cwd=ROOT)
         assert not {"scripts/ganinfer/checkpoint.py", "scripts/ganinfer/networks.py"} & set(files), script
         assert "scripts/ganinfer/models/dgnet.py" not in files
-    assert "scripts/ganinfer/models/dgnet.py" in job_sources(SCRIPTS / "reference.py", ["ganinfer.models.dgnet"], own, ROOT)
+    reference = job_sources(SCRIPTS / "reference.py", ["ganinfer.models.dgnet"], own, ROOT)
+    assert "scripts/ganinfer/models/dgnet.py" in reference
