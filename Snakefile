@@ -1,8 +1,16 @@
 # GAN offline inference: weights + seeds -> input .bin -> ONNX -> device model ->
 # outputs -> images -> accuracy and performance tables. See README.md.
+import os
+import sys
+
 from snakemake.utils import min_version
 
 min_version("9.0")
+sys.path.insert(0, os.path.join(workflow.basedir, "scripts"))
+from ganinfer.config import check_yaml
+
+# Snakemake's own message for a YAML mistake names neither the file nor the line
+check_yaml("config/config.yaml")
 
 
 configfile: "config/config.yaml"

@@ -1,16 +1,14 @@
 import os
 import re
-import sys
 
-sys.path.insert(0, os.path.join(workflow.basedir, "scripts"))
-
-from ganinfer import backends, registry  # noqa: E402  (after the path insert)
-from ganinfer import config as config_checks  # noqa: E402
-from ganinfer.backends.ascend import RuleShells  # noqa: E402
-from ganinfer.plots import plot_paths, report_flags  # noqa: E402  (no matplotlib here)
-from ganinfer.scheduling import coalesce_reevaluations  # noqa: E402
-from ganinfer.sources import job_sources, model_module  # noqa: E402
-from ganinfer.tracking import track, track_declaration  # noqa: E402
+# scripts/ is on sys.path (the Snakefile puts it there)
+from ganinfer import backends, registry
+from ganinfer import config as config_checks
+from ganinfer.backends.ascend import RuleShells
+from ganinfer.plots import plot_paths, report_flags  # no matplotlib here
+from ganinfer.scheduling import coalesce_reevaluations
+from ganinfer.sources import job_sources, model_module
+from ganinfer.tracking import track, track_declaration
 
 SCHEMA = os.path.join(workflow.basedir, "config", "schema.yaml")
 

@@ -12,7 +12,7 @@ import time
 from typing import Annotated
 
 from ganinfer import cli, registry
-from ganinfer.quality import chunks, gaussian_stats, image_files, read_image, write_stats
+from ganinfer.quality import chunks, gaussian_stats, image_files, read_image, skipped_reference_files, write_stats
 
 
 def run(
@@ -32,6 +32,8 @@ def run(
     q = registry.quality(model)
     net = inc.load(inception, q.network, q.weights_key)
     files = image_files(images)
+    for name in skipped_reference_files(images):
+        print(f"{model}: skipped {images}/{name}: not one of the image types read")
     pool, _ = inc.extract(net, ([read_image(f) for f in part] for part in chunks(files, batch)))
     mu, sigma = gaussian_stats(pool)
     write_stats(out, mu, sigma, len(files), str(images))

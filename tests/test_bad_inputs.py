@@ -300,3 +300,154 @@ def test_listing_changes_exactly_when_the_images_change(tmp_path):
     images(src / "0001", ["a.jpg"], size=(41, 30))  # replaced in place, old mtime kept
     os.utime(src / "0001" / "a.jpg", ns=(before.st_atime_ns, before.st_mtime_ns - 10**9))
     assert listing([str(src)]) != Path(first).read_text()
+
+
+# ---- round 2: contradictory settings, loader details, skipped files, YAML syntax ----
+
+
+def validated(**overrides) -> dict:
+    """The embedded config with ``overrides``, defaults filled by the schema (as while the DAG is built)."""
+    import yaml
+    from snakemake.utils import validate
+
+    config = {**yaml.safe_load((ROOT / "config/config.yaml").read_text()), **overrides}
+    validate(config, str(ROOT / "config/schema.yaml"))
+    return config
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (
+            {"perf": {"min_seconds": 5, "max_seconds": 1}},
+            "perf.min_seconds (5) is above perf.max_seconds (1): every row would stop at max_seconds short of "
+            f"min_seconds; raise perf.max_seconds or lower perf.min_seconds (in {HINT})",
+        ),
+        (
+            {"weights": {"gan": {"path": "g.pth"}}, "demo_architecture": {"gan": {"img_size": 8}}},
+            "demo_architecture.gan is set beside weights.gan.path: the checkpoint's shapes give the architecture",
+        ),
+        (
+            {"datasets": {"dcgan": "/data/celeba"}},
+            "datasets.dcgan: model 'dcgan' draws its inputs from seeded noise (noise) and reads no images; remove "
+            "datasets.dcgan",
+        ),
+    ],
+)
+def test_contradictory_settings_name_both_keys(overrides, message):
+    from ganinfer.config import check_contradictions
+
+    with pytest.raises(InputError) as err:
+        check_contradictions(validated(**overrides))
+    assert str(err.value).startswith(message)
+
+
+def test_settings_at_the_boundary_are_not_contradictions():
+    from ganinfer.config import check_contradictions
+
+    check_contradictions(validated(perf={"min_seconds": 2.5, "max_seconds": 2.5}))  # equal limits
+    check_contradictions(validated(datasets={"biggan": "/data/imagenet"}))  # BigGAN's FID reference images
+    check_contradictions(validated(weights={"gan": {"path": "g.pth", "sha256": "0" * 64}}))
+
+
+def test_a_checkpoint_key_mismatch_names_the_keys(tmp_path):
+    import torch
+
+    from ganinfer import networks
+
+    spec = registry.get("gan")
+    state = networks.demo_checkpoint(spec, 0)
+    path = tmp_path / "g.pth"
+    cases = [
+        ({k: v for k, v in state.items() if k != "model.2.weight"}, "(1 missing key: model.2.weight);"),
+        ({**state, "extra.w": torch.zeros(1)}, "(1 unexpected key: extra.w);"),
+        (
+            {**state, "model.2.weight": torch.zeros(3, 3)},
+            "(1 tensor of another shape: model.2.weight 3x3 in the file, 256x128 in the network);",
+        ),
+        (
+            {k: v for k, v in state.items() if not k.startswith(("model.2.", "model.3.", "model.5."))},
+            "(9 missing keys: model.2.bias, model.2.weight, model.3.bias and 6 more);",
+        ),
+        ({k: v for k, v in state.items() if k != "model.0.weight"}, "(1 missing key: model.0.weight);"),
+    ]
+    for sd, detail in cases:
+        torch.save(sd, path)
+        with pytest.raises(InputError) as err:
+            networks.load_generator(spec, str(path))
+        assert str(err.value) == (
+            f"{path}: not a Vanilla GAN (PyTorch-GAN MLP) checkpoint {detail} point weights.gan.path at the "
+            "ACL_PyTorch/contrib/cv/gan/GAN weights"
+        )
+
+
+def test_a_pickled_module_or_a_broken_file_says_what_it_is(tmp_path):
+    import torch
+
+    from ganinfer import checkpoint
+
+    spec = registry.get("dcgan")
+    module = tmp_path / "G.pth"
+    torch.save(torch.nn.Sequential(torch.nn.Linear(2, 2)), module)
+    with pytest.raises(InputError) as err:
+        checkpoint.read_checkpoint(spec, module)
+    assert str(err.value) == (
+        f"{module}: holds a pickled Python object (torch.nn.modules.container.Sequential), not only tensors: a "
+        "whole module saved with torch.save(model), or objects beside the weights, which are not loaded (that "
+        "would run code from the file); save the weights alone with torch.save(model.state_dict(), 'G.pth') and "
+        "point weights.dcgan.path at that file"
+    )
+    cut = tmp_path / "cut.pth"
+    cut.write_bytes(module.read_bytes()[:300])
+    with pytest.raises(InputError, match=r"cut.pth: cannot be read as a PyTorch checkpoint \(RuntimeError: "):
+        checkpoint.read_checkpoint(spec, cut)
+    with pytest.raises(InputError, match=r"point weights.dgnet.path.gen_a at a .pth file"):
+        checkpoint.read_checkpoint(registry.get("dgnet"), {"gen_a": cut, "id_a": cut})
+
+
+def test_files_the_loader_skips_are_logged_and_in_the_manifest(tmp_path, capsys):
+    src = images(tmp_path / "maps", ["1_A.jpg", "2_A.png"])
+    images(src, ["3_A.gif", "4_A.tif"])
+    (src / "notes.txt").write_text("x")
+    images(src / "more", ["5_A.jpg"])
+    out = tmp_path / "inputs"
+    assert make_inputs(registry.get("cyclegan_sat2map"), "all", 0, out, dataset=src) == 2
+    kinds = ".bmp/.jpeg/.jpg/.png/.webp"
+    expected = {
+        f"{src}/3_A.gif": f"not one of the image types read ({kinds})",
+        f"{src}/4_A.tif": f"not one of the image types read ({kinds})",
+        f"{src}/more": "a sub-folder (the images directly in the dataset folder are read)",
+        f"{src}/notes.txt": f"not one of the image types read ({kinds})",
+    }
+    assert json.loads((out / "manifest.json").read_text())["skipped"] == expected
+    assert json.loads((out / "inputs.json").read_text())["skipped"] == 4
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [f"cyclegan_sat2map: skipped {path}: {why}" for path, why in expected.items()]
+
+    market = images(tmp_path / "market" / "0001", ["a.jpg", "b.gif"]).parent
+    images(market / "0001" / "deeper", ["c.jpg"])
+    (market / "readme.txt").write_text("x")
+    make_inputs(registry.get("dgnet"), "all", 0, tmp_path / "dg", dataset=market)
+    assert json.loads((tmp_path / "dg" / "manifest.json").read_text())["skipped"] == {
+        f"{market}/0001/b.gif": f"not one of the image types read ({kinds})",
+        f"{market}/0001/deeper": "a folder inside an identity folder (only the images directly in it are read)",
+        f"{market}/readme.txt": "a file beside the identity sub-folders (only the images inside them are read)",
+    }
+    # a folder with nothing to skip says so with an empty mapping
+    clean = images(tmp_path / "clean", ["1_A.jpg"])
+    make_inputs(registry.get("cyclegan_sat2map"), 1, 0, tmp_path / "c", dataset=clean)
+    assert json.loads((tmp_path / "c" / "manifest.json").read_text())["skipped"] == {}
+
+
+def test_a_yaml_mistake_in_the_config_names_file_line_and_column(tmp_path):
+    from conftest import new_workdir, snakemake
+
+    wd = new_workdir(tmp_path)
+    (wd / "config/config.yaml").write_text("models: [gan\nsamples: 3\n")
+    proc = snakemake("-n", cwd=wd, check=False)
+    assert proc.returncode != 0
+    assert (
+        "config error: config/config.yaml: line 2, column 8: expected ',' or ']', but got ':'; fix the YAML "
+        "syntax there" in proc.stdout + proc.stderr
+    )
+    assert not (wd / "results").exists()

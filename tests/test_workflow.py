@@ -295,7 +295,15 @@ HINT = "your config (config/config.yaml, --configfile or --config)"
             "demo_architecture={cyclegan_sat2map: {ngf: eight}}",
             "config error: demo_architecture.cyclegan_sat2map.ngf: 'eight' is a string, expected a integer",
         ),
-        ("samples=all", "config error: samples 'all' for model 'dcgan' needs a dataset folder (datasets.dcgan)"),
+        (
+            "samples=all",
+            "config error: samples 'all' for model 'dcgan': its inputs are drawn from seeded noise, not read from a "
+            "folder; give a number instead",
+        ),
+        (
+            "perf={min_seconds: 5, max_seconds: 1}",
+            "config error: perf.min_seconds (5) is above perf.max_seconds (1)",
+        ),
         ("openvino={precision: fp16}", "config error: openvino.precision: 'fp16' is not one of ['f32', 'bf16']"),
     ],
 )

@@ -8,6 +8,7 @@ network code, so stages that only read a checkpoint (BigGAN's class embedding) d
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from ganinfer.errors import CONFIG_HINT, InputError
@@ -36,16 +37,55 @@ def verify_file(spec: ModelSpec, path: str, sha256: str | None, key: str = "") -
     return digest
 
 
-def _torch_load(path: str):
+def load_tensors(path: str | os.PathLike, where: str, what: str = "a .pth file saved by torch.save"):
+    """``torch.load`` of tensors only (nothing in the file runs); a refusal is one line naming the config key
+    ``where`` and ``what`` it should point at."""
     import torch
 
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # unpickling errors come in many types
+        text = str(exc).strip()
+        pickled = re.search(r"Unsupported global: GLOBAL ([\w.]+)", text)
+        if pickled:
+            raise InputError(
+                f"{path}: holds a pickled Python object ({pickled.group(1)}), not only tensors: a whole module "
+                f"saved with torch.save(model), or objects beside the weights, which are not loaded (that would run "
+                f"code from the file); save the weights alone with torch.save(model.state_dict(), "
+                f"'{Path(path).name}') and point {where} at that file"
+            ) from None
+        first = text.splitlines()[0].split(". ")[0][:160] if text and not isinstance(exc, KeyError) else ""
         raise InputError(
-            f"{path}: cannot be read as a PyTorch checkpoint ({type(exc).__name__}); "
-            "point the weights path at a .pth file saved by torch.save"
+            f"{path}: cannot be read as a PyTorch checkpoint ({type(exc).__name__}{': ' + first if first else ''}); "
+            f"point {where} at {what}"
         ) from None
+
+
+def state_mismatch(expected: dict, found: dict, shown: int = 3) -> str:
+    """How a checkpoint's state_dict (``found``) differs from the network's (``expected``): its missing and
+    unexpected keys and its tensors of another shape, the first ``shown`` of each with how many there are;
+    '' when they match."""
+
+    def listed(names: list[str], one: str, many: str) -> str:
+        more = f" and {len(names) - shown} more" if len(names) > shown else ""
+        return f"{len(names)} {one if len(names) == 1 else many}: {', '.join(names[:shown])}{more}"
+
+    def dims(tensor) -> str:
+        return "x".join(map(str, tensor.shape)) or "scalar"
+
+    missing = sorted(set(expected) - set(found))
+    unexpected = sorted(set(found) - set(expected))
+    reshaped = [
+        f"{k} {dims(found[k])} in the file, {dims(expected[k])} in the network"
+        for k in sorted(set(expected) & set(found))
+        if tuple(expected[k].shape) != tuple(found[k].shape)
+    ]
+    parts = [
+        listed(missing, "missing key", "missing keys") if missing else "",
+        listed(unexpected, "unexpected key", "unexpected keys") if unexpected else "",
+        listed(reshaped, "tensor of another shape", "tensors of another shape") if reshaped else "",
+    ]
+    return "; ".join(p for p in parts if p)
 
 
 def read_checkpoint(spec: ModelSpec, weights: str | os.PathLike | dict):
@@ -54,9 +94,10 @@ def read_checkpoint(spec: ModelSpec, weights: str | os.PathLike | dict):
     For several-file models a single path is the resolved file the weights stage
     writes, which holds ``{part: part checkpoint}``.
     """
+    where = f"weights.{spec.name}.path"
     if isinstance(weights, dict):
-        return {part: _torch_load(path) for part, path in weights.items()}
-    return _torch_load(str(weights))
+        return {part: load_tensors(path, f"{where}.{part}") for part, path in weights.items()}
+    return load_tensors(str(weights), where)
 
 
 def _unwrap(spec: ModelSpec, ckpt, source: str) -> dict:

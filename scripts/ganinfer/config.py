@@ -80,6 +80,23 @@ def schema_error(config: dict, schema_path: str | os.PathLike) -> str | None:
     return f"{key}: {error.message} (fix it in {CONFIG_HINT}{_example(schema, path)})"
 
 
+def check_yaml(path: str | os.PathLike) -> None:
+    """A config file's YAML syntax, before Snakemake reads it (its own message names neither file nor line):
+    a mistake stops the workflow with one line giving the file, line and column."""
+    from snakemake.exceptions import WorkflowError
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            yaml.safe_load(f)
+    except OSError:
+        return  # Snakemake reports a missing file itself
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise WorkflowError(f"config error: {path}: {where}{problem}; fix the YAML syntax there") from None
+
+
 def check_names(config: dict) -> None:
     """Every model name under a per-model key is known (``default`` is allowed under batch_sizes)."""
     for name in config["models"]:
@@ -98,6 +115,32 @@ def check_names(config: dict) -> None:
     for name in config["quality"]["reference"]:
         registry.get(name, "quality.reference")
         registry.quality(name)
+
+
+def check_contradictions(config: dict) -> None:
+    """Settings that contradict each other, or that another setting makes moot (so the run would silently
+    differ from what the config says): one line naming both keys and the fix."""
+    perf = config["perf"]
+    if perf["min_seconds"] > perf["max_seconds"]:
+        raise InputError(
+            f"perf.min_seconds ({perf['min_seconds']}) is above perf.max_seconds ({perf['max_seconds']}): every row "
+            f"would stop at max_seconds short of min_seconds; raise perf.max_seconds or lower perf.min_seconds "
+            f"(in {CONFIG_HINT})"
+        )
+    for model in config["models"]:
+        weights = config["weights"].get(model, {})
+        if weights.get("path") and config["demo_architecture"].get(model):
+            raise InputError(
+                f"demo_architecture.{model} is set beside weights.{model}.path: the checkpoint's shapes give the "
+                f"architecture of real weights; remove demo_architecture.{model}, or weights.{model} for a demo "
+                f"run (in {CONFIG_HINT})"
+            )
+        spec = registry.get(model)
+        if config["datasets"].get(model) and not spec.dataset and not spec.quality:
+            raise InputError(
+                f"datasets.{model}: model '{model}' draws its inputs from seeded noise ({spec.preprocess}) and reads "
+                f"no images; remove datasets.{model} (in {CONFIG_HINT})"
+            )
 
 
 def demo_hparams(network: str) -> dict:
@@ -269,6 +312,7 @@ def check_workflow_config(config: dict, schema: str, overrides: dict | None) -> 
         for name in registry.declared_names():
             registry.get(name, "onnx_models")  # built and checked against its graph
         check_names(config)
+        check_contradictions(config)
         for chip in config["chips"]:
             check_chip(chip)
         check_demo_architecture(config)

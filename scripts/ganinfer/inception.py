@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ganinfer.checkpoint import load_tensors, state_mismatch
 from ganinfer.errors import InputError
 from ganinfer.images import IMAGENET_MEAN, IMAGENET_STD
 
@@ -239,24 +240,17 @@ def load(path: str | Path, variant: str, config_key: str) -> Inception3:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: Inception weights not found; {hint} (or remove the key)")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # unpickling errors come in many types
-        raise InputError(f"{path}: cannot be read as a PyTorch state_dict ({type(exc).__name__}); {hint}") from None
+    state = load_tensors(path, f"quality.{config_key}", expected)
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
         state = state["state_dict"]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise InputError(f"{path}: not a state_dict of tensors; {hint}")
     state = {k.removeprefix("module."): v for k, v in state.items()}
     model = Inception3(variant)
-    expected_keys = set(model.state_dict())
-    missing = sorted(expected_keys - set(state))
-    unexpected = sorted(set(state) - expected_keys)
     # BatchNorm fills in num_batches_tracked for files saved before it existed
-    missing = [k for k in missing if not k.endswith("num_batches_tracked")]
-    if missing or unexpected:
-        found = (("missing", missing), ("unexpected", unexpected))
-        detail = ", ".join(f"{len(keys)} {what} keys, e.g. {keys[0]}" for what, keys in found if keys)
+    wanted = {k: v for k, v in model.state_dict().items() if k in state or not k.endswith("num_batches_tracked")}
+    detail = state_mismatch(wanted, state)
+    if detail:
         raise InputError(f"{path}: not {variant} Inception-v3 weights ({detail}); {hint}")
     try:
         model.load_state_dict(state, strict=True)

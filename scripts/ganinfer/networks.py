@@ -13,7 +13,7 @@ import importlib
 import zlib
 from typing import Any, Protocol, runtime_checkable
 
-from ganinfer.checkpoint import generator_state, read_checkpoint
+from ganinfer.checkpoint import generator_state, read_checkpoint, state_mismatch
 from ganinfer.errors import InputError
 from ganinfer.models import uninitialized
 from ganinfer.spec import ModelSpec
@@ -58,13 +58,18 @@ def load_generator(spec: ModelSpec, weights):
         hparams = net.hparams_from_state_dict(sd)
         with uninitialized():  # every tensor comes from the checkpoint: initializers' draws are wasted
             model = net.build(**hparams)
-        model.load_state_dict(sd, strict=True)
-    except (KeyError, ValueError, RuntimeError) as exc:
-        detail = str(exc).strip().splitlines()[0][:160]
+        detail = state_mismatch(model.state_dict(), sd)
+        if not detail:
+            model.load_state_dict(sd, strict=True)
+    except KeyError as exc:  # a tensor the architecture is read from
+        detail = f"1 missing key: {exc.args[0]}" if exc.args else "a missing key"
+    except (ValueError, RuntimeError) as exc:
+        detail = str(exc).strip().splitlines()[0][:200]
+    if detail:
         raise InputError(
             f"{source}: not a {spec.title} checkpoint ({detail}); "
             f"point weights.{spec.name}.path at the {spec.guide} weights"
-        ) from None
+        )
     if hasattr(net, "finalize"):
         net.finalize(model)
     return model.eval(), hparams

@@ -92,6 +92,36 @@ def list_classes(folder: str | Path, what: str) -> list[tuple[int, Path]]:
     return items
 
 
+def skipped_files(folder: str | Path, classes: bool = False) -> dict[str, str]:
+    """Every entry of a dataset folder that ``list_images`` (or, with ``classes``, ``list_classes``) leaves
+    out, by its path relative to ``folder``, with the reason."""
+    folder = Path(folder)
+    kinds = "/".join(sorted(IMAGE_SUFFIXES))
+    out = {}
+
+    def scan(sub: Path, depth: int) -> None:
+        for p in sorted(sub.iterdir(), key=lambda p: natural_key(p.name)):
+            rel = p.relative_to(folder).as_posix()
+            if p.is_dir() and depth == 0:
+                scan(p, 1)
+            elif p.is_dir():
+                out[rel] = "a folder inside an identity folder (only the images directly in it are read)"
+            elif depth == 0 and classes:
+                out[rel] = "a file beside the identity sub-folders (only the images inside them are read)"
+            elif p.suffix.lower() not in IMAGE_SUFFIXES:
+                out[rel] = f"not one of the image types read ({kinds})"
+
+    if classes:
+        scan(folder, 0)
+    else:
+        for p in sorted(folder.iterdir(), key=lambda p: natural_key(p.name)):
+            if p.is_dir():
+                out[p.name] = "a sub-folder (the images directly in the dataset folder are read)"
+            elif p.suffix.lower() not in IMAGE_SUFFIXES:
+                out[p.name] = f"not one of the image types read ({kinds})"
+    return out
+
+
 def to_chw(image, size: tuple[int, int], resample: str, shorter_side: bool = False) -> np.ndarray:
     """PIL RGB image -> float32 3 x H x W in [0, 1].
 

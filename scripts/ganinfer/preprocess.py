@@ -243,14 +243,37 @@ KINDS = {
 }
 
 
+# the kinds that read a dataset folder: True where its images lie in one sub-folder per class
+DATASET_LAYOUT = {"image_folder": False, "dgnet_pair": True}
+
+
+def skipped(spec: ModelSpec, dataset=None) -> dict[str, str]:
+    """Every file of the model's configured image folders that its kind does not read, with the reason."""
+    from ganinfer.photos import skipped_files
+
+    folders = {str(t.folder): False for t in spec.inputs if t.kind == "images" and t.folder}
+    if dataset and spec.preprocess in DATASET_LAYOUT:
+        folders[str(dataset)] = DATASET_LAYOUT[spec.preprocess]
+    return {
+        f"{folder}/{rel}": why
+        for folder, classes in folders.items()
+        for rel, why in skipped_files(folder, classes).items()
+    }
+
+
 def make_inputs(spec: ModelSpec, samples, seed: int, out: str | Path, weights=None, dataset=None) -> int:
     """Write the input samples for ``spec`` into the folder ``out`` (atomically); return their number.
 
-    ``samples``: a number, or ``"all"`` (every image of ``dataset``)."""
+    ``samples``: a number, or ``"all"`` (every image of ``dataset``). Files of the image folders that are not
+    read are printed (the job's log) and listed in the manifest's ``skipped``."""
     with atomic_dir(Path(out)) as tmp:
         manifest, extra = KINDS[spec.preprocess](spec, samples, seed, tmp, weights, dataset)
+        left_out = skipped(spec, dataset)
+        for path, why in left_out.items():
+            print(f"{spec.name}: skipped {path}: {why}")
         facts = {"model": spec.name, "kind": spec.preprocess, "samples": len(manifest), "seed": seed}
         facts["inputs"] = {t.name: list(t.shape) for t in spec.inputs}
-        write_json({**facts, **extra}, tmp / "inputs.json")
-        write_json({"dataset": str(dataset) if dataset else None, "samples": manifest}, tmp / MANIFEST)
+        write_json({**facts, **extra, "skipped": len(left_out)}, tmp / "inputs.json")
+        record = {"dataset": str(dataset) if dataset else None, "samples": manifest, "skipped": left_out}
+        write_json(record, tmp / MANIFEST)
     return len(manifest)

@@ -164,6 +164,18 @@ def image_files(folder: str | Path) -> list[Path]:
     return sorted(files, key=lambda p: natural_key(p.relative_to(folder).as_posix()))
 
 
+def skipped_reference_files(folder: str | Path) -> list[str]:
+    """The files under a reference folder that ``image_files`` leaves out (not an image type it reads)."""
+    from ganinfer.photos import IMAGE_SUFFIXES
+
+    folder = Path(folder)
+    return sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() not in IMAGE_SUFFIXES
+    )
+
+
 def read_image(path: Path) -> np.ndarray:
     """An image file as 3 x H x W float32 RGB in [0, 1]."""
     from PIL import Image

@@ -65,6 +65,11 @@ def count(spec, samples, available: int | None, folder=None) -> int:
     """The number of samples to make: ``samples``, or every image for ``"all"``; more than
     the folder holds is an error naming the folder, both counts and the fix."""
     if samples == "all":
+        if available is None and not spec.dataset:
+            raise InputError(
+                f"samples 'all' for model '{spec.name}': its inputs are drawn from seeded noise, not read from a "
+                f"folder; give a number instead (fix samples in {CONFIG_HINT})"
+            )
         if available is None:
             raise InputError(
                 f"samples 'all' for model '{spec.name}' needs a dataset folder (datasets.{spec.name}); "
