@@ -32,6 +32,7 @@ ONNX_MODELS = names_regex(registry.declared_names())
 wildcard_constraints:
     model=names_regex(registry.names()),
     bs=r"\d+",
+    round=r"\d+",
     chip=backends.chip_pattern(),
     source=rf"pth|(?:{backends.chip_pattern()})_bs\d+",
 
@@ -247,6 +248,20 @@ TIMED_PRIORITY = -1
 coalesce_reevaluations()
 
 
+def round_priority(wildcards):
+    """Round r of every row before round r + 1 of any: the rounds of a run interleave in time."""
+    return TIMED_PRIORITY - int(wildcards["round"]) + 1
+
+
+def round_files(wildcards):
+    """The timed records of one row's rounds (config `rounds`), in round order."""
+    rounds = range(1, config["rounds"] + 1)
+    return [
+        f"results/{wildcards.model}/perf/{wildcards.chip}/bs{wildcards.bs}/round{r}.json"
+        for r in rounds
+    ]
+
+
 def untimed_inputs():
     """The tables' untimed inputs, by name."""
     return {
@@ -277,3 +292,13 @@ def quality_inputs(wildcards):
 
 def quality_stats_inputs(wildcards):
     return config_checks.quality_stats_inputs(config, wildcards.model)
+
+
+def get_baseline(wildcards):
+    """The baseline perf.csv (config `baseline`); without one the comparison has nothing to rate."""
+    if not config["baseline"]:
+        raise WorkflowError(
+            "config error: baseline: results/tables/compare.csv rates this run against another run's perf.csv; "
+            "give it with --config baseline=<path to that perf.csv>"
+        )
+    return config["baseline"]

@@ -38,12 +38,12 @@ rule perf_onnxruntime:
         inputs="results/{model}/inputs",
         code=code("perf.py"),
     output:
-        "results/{model}/perf/{chip}/bs{bs}.json",
+        "results/{model}/perf/{chip}/bs{bs}/round{round}.json",
     log:
-        "results/logs/perf/{model}_{chip}_bs{bs}.log",
+        "results/logs/perf/{model}_{chip}_bs{bs}_round{round}.log",
     wildcard_constraints:
         chip=SESSION_CHIPS,
-    priority: TIMED_PRIORITY
+    priority: round_priority
     conda:
         chip_env
     threads: perf_threads()
@@ -90,12 +90,12 @@ rule perf_ais_bench:
     input:
         om="results/{model}/om/{model}_bs{bs}_{chip}.om",
     output:
-        "results/{model}/perf/{chip}/bs{bs}.json",
+        "results/{model}/perf/{chip}/bs{bs}/round{round}.json",
     log:
-        "results/logs/perf/{model}_{chip}_bs{bs}.log",
+        "results/logs/perf/{model}_{chip}_bs{bs}_round{round}.log",
     wildcard_constraints:
         chip=AIS_CHIPS,
-    priority: TIMED_PRIORITY
+    priority: round_priority
     conda:
         "../envs/ascend.yaml"
     resources:
@@ -103,8 +103,8 @@ rule perf_ais_bench:
         npu=1,
     params:
         setup=ASCEND_SHELLS.setup("ais_bench"),
-        probe="results/{model}/ais/{chip}/probe_bs{bs}",
-        raw="results/{model}/ais/{chip}/perf_bs{bs}",
+        probe="results/{model}/ais/{chip}/probe_bs{bs}_round{round}",
+        raw="results/{model}/ais/{chip}/perf_bs{bs}_round{round}",
         probe_run=ASCEND_SHELLS.probe,
         calibrate=ASCEND_SHELLS.calibrate,
         ais_bench=ASCEND_SHELLS.timed,
@@ -115,3 +115,23 @@ rule perf_ais_bench:
         "{{ {params.probe_run} && loop=$({params.calibrate}) && {params.ais_bench}; }} > {log} 2>&1 "
         "|| {{ rm -rf {params.probe} {params.probe}_summary.json {params.raw} {params.raw}_summary.json; exit 1; }}; "
         "{params.collect} >> {log} 2>&1"
+
+
+# A perf row from its rounds (each a timed job of its own, interleaved with every other row's rounds):
+# mean throughput with its 95 % interval, pooled latencies (ganinfer.rounds). Cheap: never submitted.
+localrules:
+    perf_rounds,
+
+
+rule perf_rounds:
+    input:
+        rounds=round_files,
+        code=code("perf_rounds.py"),
+    output:
+        "results/{model}/perf/{chip}/bs{bs}.json",
+    log:
+        "results/logs/perf/{model}_{chip}_bs{bs}.log",
+    conda:
+        "../envs/report.yaml"
+    script:
+        "../scripts/perf_rounds.py"

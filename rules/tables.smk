@@ -1,6 +1,7 @@
 localrules:
     tables,
     readme,
+    compare,
 
 
 rule tables:
@@ -64,3 +65,22 @@ rule readme:
         readme="README.md",
     script:
         "../scripts/readme.py"
+
+
+# This run against a baseline perf.csv (config `baseline`): ratio, interval and verdict per row
+rule compare:
+    input:
+        perf="results/tables/perf.csv",
+        baseline=get_baseline,
+        code=code("compare.py"),
+    output:
+        csv="results/tables/compare.csv",
+        md="results/tables/compare.md",
+    log:
+        "results/logs/compare.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        min_effect=config["perf_table"]["min_effect"],
+    script:
+        "../scripts/compare.py"

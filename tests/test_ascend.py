@@ -436,18 +436,25 @@ def test_workflow_on_cpu_and_simulated_ascend(tmp_path):
         assert row["backend"] == "ais_bench" and row["valid"] == "VALID", row["invalid_reason"]
         assert float(row["duration_s"]) >= 0.5 and float(row["latency_mean_ms"]) == pytest.approx(0.05, rel=0.01)
         loop = int(row["calibration"].split("-> loop ")[1].split()[0])
-        assert int(row["iterations"]) == loop and row["calibration"].startswith("probe 3 x 0.05")
+        # two rounds (config/config.yaml's), each calibrated alike on the simulator's steady device
+        assert row["rounds"] == "2" and int(row["iterations"]) == 2 * loop
+        assert row["calibration"].startswith("probe 3 x 0.05")
         assert loop == max(10, math.ceil(1.1 * 0.5 / (float(row["calibration"].split(" x ")[1].split()[0]) / 1000)))
     npu = perf[("dcgan", "Ascend310P3", "4")]
     assert npu["timing"] == "device-only" and npu["percent_of_peak"] == "" and npu["macs_per_image"] == "76611584"
     # the copies cost time: one H2D (one input) and one D2H of 0.01 ms each in the simulator
     assert float(npu["throughput_e2e_fps"]) == pytest.approx(4000 / (float(npu["latency_mean_ms"]) + 0.02), rel=2e-3)
     assert perf[("dcgan", "cpu", "4")]["calibration"] == ""  # the harness calibrates itself
-    ratio = float(npu["throughput_fps"]) / float(perf[("dcgan", "cpu", "4")]["throughput_fps"])
+    # the ratio column pairs the two rows' rounds
+    from ganinfer.rounds import paired_ratio
+
+    rounds = [[float(x) for x in perf[("dcgan", c, "4")]["round_fps"].split(";")] for c in ("Ascend310P3", "cpu")]
+    ratio, low, high = paired_ratio(*rounds)
     md = (wd / "results/tables/perf.md").read_text()
     assert "| batch size | Ascend310P3 (img/s) | cpu (img/s) | Ascend310P3/cpu | Ascend310P3 ≥ 0.5× cpu |" in md
     bs4 = next(line for line in md.splitlines() if line.startswith("| bs4 |"))
-    assert f"| {ratio:.2f} | {'PASS' if ratio >= 0.5 else 'FAIL'} |" in bs4
+    check = float(npu["throughput_fps"]) / float(perf[("dcgan", "cpu", "4")]["throughput_fps"])
+    assert f"| {ratio:.2f} ({low:.2f}–{high:.2f}) | {'PASS' if check >= 0.5 else 'FAIL'} |" in bs4
     acc = {(r["model"], r["chip"], r["batch_size"]): r for r in rows(wd / "results/tables/accuracy.csv")}
     for key in (("dcgan", "Ascend310P3", "4"), ("dgnet", "Ascend310P3", "2")):
         assert acc[key]["backend"] == "ais_bench" and float(acc[key]["min_cosine"]) >= 0.9999
@@ -476,7 +483,8 @@ def test_workflow_on_cpu_and_simulated_ascend(tmp_path):
     snakemake(out, "-j1", "--forcerun", "perf_ais_bench", *target, cwd=wd, env=slow)
     rec = json.loads((wd / out).read_text())
     assert rec["valid"], rec["invalid_reason"]
-    assert rec["calibration"]["loop"] == rec["latency_ms"]["count"] == 14  # ceil(1.1 * 0.5 s / 40 ms)
+    assert rec["calibration"]["loop"] == 14  # ceil(1.1 * 0.5 s / 40 ms)
+    assert rec["latency_ms"]["count"] == 2 * 14 and rec["rounds"] == 2
     assert rec["duration_s"] >= 0.5 and rec["latency_ms"]["mean"] == pytest.approx(40, rel=0.01)
     assert not list((wd / "results/dcgan").glob("ais/*/*"))
 
@@ -523,11 +531,13 @@ def test_dry_run_prints_the_exact_commands(tmp_path):
         "--output results/dcgan/ais/Ascend310P3 --output_dirname {} --outfmt BIN --batchsize 16 --loop {} "
         "--warmup_count 5 --display_all_summary 1 --device 0"
     )
-    assert timed.format("probe_bs16", "10") in out
+    assert timed.format("probe_bs16_round1", "10") in out
     assert f"loop=$(python3 {ROOT / 'scripts/perf_ais.py'} --model dcgan --chip Ascend310P3 --bs 16 " in out
-    assert "--probe results/dcgan/ais/Ascend310P3/probe_bs16 --calibrate --warmup 1 " in out
-    assert timed.format("perf_bs16", '"$loop"') in out
-    assert '--raw results/dcgan/ais/Ascend310P3/perf_bs16 --loop "$loop" --warmup-count 5 --out ' in out
+    # the perf settings follow: config/config.yaml's, then the schema's defaults
+    calibrate = "--probe results/dcgan/ais/Ascend310P3/probe_bs16_round1 --calibrate --min-seconds 0.5 "
+    assert calibrate + "--warmup-seconds 0.25 --min-iterations 5 --warmup 1 --max-seconds 30.0 --max-cov 0.1" in out
+    assert timed.format("perf_bs16_round2", '"$loop"') in out
+    assert '--raw results/dcgan/ais/Ascend310P3/perf_bs16_round2 --loop "$loop" --warmup-count 5 --out ' in out
 
 
 def failed_job_report(proc, log):

@@ -81,7 +81,7 @@ def test_changed_data_and_weights_rerun_exactly_their_jobs(run):
     picture(wd / "data/img2.png", (0, 0, 0))  # replaced in place, its old mtime restored
     os.utime(wd / "data/img2.png", ns=(old.st_atime_ns, old.st_mtime_ns))
     # the model's own rows only: no other model's timed row, no GEMM peak
-    cyclegan = {(rule, "cyclegan_sat2map") for rule in {"preprocess", "perf_onnxruntime", *DOWNSTREAM}}
+    cyclegan = {(rule, "cyclegan_sat2map") for rule in {"preprocess", "perf_onnxruntime", "perf_rounds", *DOWNSTREAM}}
     assert planned(wd) == cyclegan | {("tables", "")}
     picture(wd / "data/new.png", (9, 9, 9))  # added
     (wd / "data/img1.jpg").unlink()  # removed
@@ -91,7 +91,8 @@ def test_changed_data_and_weights_rerun_exactly_their_jobs(run):
     shutil.copyfile(wd / "other.pth", wd / "gan.pth")
     os.utime(wd / "gan.pth", ns=(old.st_atime_ns, old.st_mtime_ns))
     gan = {
-        (rule, "gan") for rule in {"weights", "export_onnx", "simplify_onnx", "macs", "perf_onnxruntime", *DOWNSTREAM}
+        (rule, "gan")
+        for rule in {"weights", "export_onnx", "simplify_onnx", "macs", "perf_onnxruntime", "perf_rounds", *DOWNSTREAM}
     }
     assert planned(wd) == cyclegan | gan | {("tables", "")}
     snakemake("results/tables/perf.csv", "-j2", "--configfile", "c.yaml", cwd=wd)

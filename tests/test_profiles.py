@@ -15,6 +15,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 ASCEND_RULES = {"compile_atc", "infer_ais_bench", "perf_ais_bench"}
+TIMED_RULES = {"perf_onnxruntime", "perf_ais_bench", "gemm_peak"}
 GROUPS = {
     **dict.fromkeys(["weights", "preprocess", "export_onnx", "simplify_onnx"], "prepare"),
     **dict.fromkeys(["accuracy", "images"], "evaluate"),
@@ -64,7 +65,7 @@ def test_slurm_profile_sends_ascend_jobs_to_npu_nodes(tmp_path):
             assert (res["slurm_partition"], res["gres"]) == ("npu", "npu:1"), job
         else:
             assert res["slurm_partition"] == "cpu" and not res.get("gres"), job
-        if job["rule"].startswith("perf_") or job["rule"] == "gemm_peak":
+        if job["rule"] in TIMED_RULES:
             assert res["slurm_extra"] == "--exclusive", job
         assert job["group"] == GROUPS.get(job["rule"]), job
 
@@ -74,7 +75,7 @@ def test_cluster_profiles_send_gpu_chips_to_gpu_nodes(tmp_path):
     slurm = dry_run_jobs(tmp_path / "s", "slurm-npu", config)
     donau = dry_run_jobs(tmp_path / "d", "donau-npu", config)
     timed = [j for j in slurm if j["rule"] in ("perf_onnxruntime", "gemm_peak", "infer_onnxruntime")]
-    assert len(timed) == 6
+    assert len(timed) == 8  # gemm_peak and infer per chip, perf 2 rounds (config/config.yaml) per chip
     for job in timed:
         gpu = job["wildcards"]["chip"] == "tensorrt"
         res = job["resources"]
@@ -105,7 +106,7 @@ def test_cluster_profiles_route_openvino_like_cpu(tmp_path):
 def test_slurm_profile_routes_onnxruntime_on_ascend_chips_to_npu_nodes(tmp_path):
     jobs = dry_run_jobs(tmp_path, "slurm-npu", TINY + "ascend: {runtime: ort-cann}\n")
     ort = [j for j in jobs if j["rule"] in ("infer_onnxruntime", "perf_onnxruntime")]
-    assert len(ort) == 4 and not ASCEND_RULES & {j["rule"] for j in jobs}
+    assert len(ort) == 6 and not ASCEND_RULES & {j["rule"] for j in jobs}
     for job in ort:
         res = job["resources"]
         if job["wildcards"]["chip"] == "Ascend310P3":
@@ -120,7 +121,7 @@ def test_donau_profile_sends_ascend_jobs_to_the_npu_queue(tmp_path):
         res = job["resources"]
         assert res["queue"] == ("npu" if job["rule"] in ASCEND_RULES else "cpu"), job
         assert "gres" not in res and "slurm_partition" not in res
-        if job["rule"].startswith("perf_") or job["rule"] == "gemm_peak":
+        if job["rule"] in TIMED_RULES:
             assert res["exclusive"] == "1", job
         assert job["group"] == GROUPS.get(job["rule"]), job
 

@@ -27,6 +27,7 @@ from ganinfer.samples import available, count
 # string values that must stay strings even when they look like numbers
 _KEEP = {
     "path",
+    "baseline",
     "sha256",
     "onnx",
     "folder",

@@ -112,8 +112,9 @@ def _chip_color(chips: list[str]) -> dict[str, str]:
 
 
 def throughput_figure(model: str, rows: list[dict]):
-    """Images/s against batch size for ``model``'s perf.csv rows, one line per chip; INVALID points
-    are red crosses (gid ``invalid``), VALID ones filled circles (gid ``valid``)."""
+    """Images/s against batch size for ``model``'s perf.csv rows, one line per chip with the rows' 95 %
+    intervals as error bars (gid ``ci:<chip>``); INVALID points are red crosses (gid ``invalid``), VALID ones
+    filled circles (gid ``valid``)."""
     matplotlib = _matplotlib()
     from matplotlib.lines import Line2D
     from matplotlib.ticker import NullLocator
@@ -131,6 +132,13 @@ def throughput_figure(model: str, rows: list[dict]):
             ys = [float(r["throughput_fps"]) for r in mine]
             timing = mine[0].get("timing") or "timed"
             ax.plot(xs, ys, "-", color=color[chip], linewidth=1.8, label=f"{chip} ({timing})", gid=f"line:{chip}")
+            # the 95 % interval over the rounds, where the row has one
+            bars = [(x, y, r) for x, y, r in zip(xs, ys, mine, strict=True) if r.get("throughput_ci_low")]
+            if bars:
+                bx, by = [x for x, _, _ in bars], [y for _, y, _ in bars]
+                low = [y - float(r["throughput_ci_low"]) for _, y, r in bars]
+                high = [float(r["throughput_ci_high"]) - y for _, y, r in bars]
+                ax.errorbar(bx, by, yerr=[low, high], fmt="none", ecolor=color[chip], capsize=3, gid=f"ci:{chip}")
             ok = [(x, y) for x, y, r in zip(xs, ys, mine, strict=True) if r["valid"] == VALID]
             bad = [(x, y) for x, y, r in zip(xs, ys, mine, strict=True) if r["valid"] != VALID]
             if ok:

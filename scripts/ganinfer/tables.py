@@ -10,6 +10,7 @@ from tabulate import DataRow, TableFormat
 
 from ganinfer.errors import NOT_CONFIGURED
 from ganinfer.fileio import atomic_path
+from ganinfer.rounds import paired_ratio
 from ganinfer.stats import gflops
 
 PERF_COLUMNS = [
@@ -19,6 +20,10 @@ PERF_COLUMNS = [
     "backend",
     "weights",
     "throughput_fps",
+    "throughput_ci_low",
+    "throughput_ci_high",
+    "rounds",
+    "round_fps",
     "timing",
     "throughput_e2e_fps",
     "latency_mean_ms",
@@ -99,6 +104,11 @@ def _num(value, fmt: str) -> str:
     return "" if value is None else format(value, fmt)
 
 
+def _finite(value):
+    """``value``, or None where it is missing or NaN (an interval of one round)."""
+    return None if value is None or value != value else value
+
+
 def _calibration(cal: dict | None) -> str:
     """How a self-timed run's loop count was chosen (ais_bench), '' for the harness."""
     if not cal:
@@ -124,6 +134,10 @@ def perf_row(rec: dict, weights: dict, macs: dict | None = None, peaks: dict | N
         "backend": rec["backend"],
         "weights": weights.get(rec["model"], "unknown"),
         "throughput_fps": f"{rec['throughput_fps']:.1f}",
+        "throughput_ci_low": _num(_finite(rec.get("throughput_ci_low")), ".1f"),
+        "throughput_ci_high": _num(_finite(rec.get("throughput_ci_high")), ".1f"),
+        "rounds": rec.get("rounds", 1),
+        "round_fps": ";".join(f"{x:.2f}" for x in rec.get("round_fps", [rec["throughput_fps"]])),
         "timing": rec.get("timing", ""),
         "throughput_e2e_fps": _num(rec.get("throughput_e2e_fps", rec["throughput_fps"]), ".1f"),
         "latency_mean_ms": f"{lat['mean']:.4f}",
@@ -256,8 +270,16 @@ def _fps(value: float) -> str:
 
 
 def _fps_cell(row: dict) -> str:
+    """The throughput, ± half its 95 % interval where the row has one."""
     fps = _fps(float(row["throughput_fps"]))
+    if row.get("throughput_ci_low") not in (None, ""):
+        fps += f" ± {_fps((float(row['throughput_ci_high']) - float(row['throughput_ci_low'])) / 2)}"
     return fps if row["valid"] == VALID else f"{fps} (invalid)"
+
+
+def round_list(row: dict) -> list[float]:
+    """A perf.csv row's round throughputs."""
+    return [float(x) for x in str(row.get("round_fps") or row["throughput_fps"]).split(";")]
 
 
 def _ranked(rows: list[dict]) -> pd.DataFrame:
@@ -299,13 +321,25 @@ def perf_pivot(rows: list[dict], ratios=(), check: dict | None = None) -> tuple[
     def ratio(num: str, den: str) -> pd.Series:
         return lines["fps", num] / lines["fps", den].where(lines["fps", den] > 0)
 
+    # the ratio columns pair the two rows' rounds (round i of both ran close in time)
+    rounds = {(f"bs{r['bs']}", r["chip"]): round_list(r) for r in ranked.to_dict("records")}
+    rounds |= {("best", chip): round_list(r) for chip, r in best.iterrows()}
+
+    def paired(num: str, den: str) -> pd.Series:
+        cells = {}
+        for line in lines.index:
+            if (line, num) in rounds and (line, den) in rounds:
+                q, low, high = paired_ratio(rounds[line, num], rounds[line, den])
+                cells[line] = f"{q:.2f}" if low != low else f"{q:.2f} ({low:.2f}–{high:.2f})"
+        return pd.Series(cells, index=lines.index, dtype=object)
+
     def text(name: str, values: pd.Series, fmt) -> pd.Series:
         """``values`` formatted by ``fmt``, blank where missing, as the column ``name``."""
         return values.map(lambda v: "" if pd.isna(v) or v == "" else fmt(v)).rename(name)
 
     columns = [pd.Series(lines.index, index=lines.index, name="batch size")]
     columns += [text(f"{c} (img/s)", lines["cell", c], str) for c in chips]
-    columns += [text(f"{a}/{b}", ratio(a, b), lambda q: f"{q:.2f}") for a, b in pairs]
+    columns += [text(f"{a}/{b}", paired(a, b), str) for a, b in pairs]
     if checked:
         chip, baseline, least = checked["chip"], checked["baseline"], checked["min_ratio"]
         verdict = ratio(chip, baseline)

@@ -323,8 +323,10 @@ class RuleShells:
 
     @staticmethod
     def raw(wildcards, kind: str = "bs") -> str:
-        """ais_bench's own output folder of a run (the rules remove it once collected)."""
-        return f"results/{wildcards.model}/ais/{wildcards.chip}/{kind}{wildcards.bs}"
+        """ais_bench's own output folder of a run (the rules remove it once collected); a timed round's
+        has the round in its name."""
+        suffix = f"_round{wildcards['round']}" if "round" in wildcards.keys() else ""
+        return f"results/{wildcards.model}/ais/{wildcards.chip}/{kind}{wildcards.bs}{suffix}"
 
     def _ais_bench(self, wildcards, kind: str, om: str, **run) -> str:
         """python3 -m ais_bench writing to the folder ``raw(wildcards, kind)``."""
