@@ -71,6 +71,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "tables": NONE,
     },
     "backends/ascend.py": {},
+    "backends/fp16.py": {},
     "backends/onnxruntime.py": {
         "accuracy": ALL_MODELS,
         "gemm_peak": NONE,
@@ -159,6 +160,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "tables": NONE,
     },
     "inception.py": {"quality": {"biggan", "dgnet"}, "tables": NONE},
+    "keepdtype.py": {},
     "inputs.py": {
         "accuracy": ALL_MODELS,
         "images": ALL_MODELS,
