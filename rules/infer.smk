@@ -9,6 +9,7 @@
 
 rule infer_onnxruntime:
     input:
+        unpack(session_inputs),
         onnx="results/{model}/onnx/{model}_bs{bs}.onnx",
         inputs="results/{model}/inputs",
         code=code("infer.py"),
@@ -35,6 +36,7 @@ rule infer_onnxruntime:
 
 rule perf_onnxruntime:
     input:
+        unpack(session_inputs),
         onnx="results/{model}/onnx/{model}_bs{bs}.onnx",
         inputs="results/{model}/inputs",
         code=code("perf.py"),

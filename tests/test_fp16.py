@@ -1,17 +1,20 @@
-"""The fp16 emulation chip (cpu-fp16): the converted graph (fp32 I/O, kept ops in fp32, every other tensor
-fp16), its numbers against numpy's float16 on a model planted to overflow in fp16, ATC's keep_dtype file."""
+"""The fp16 emulation chip (cpu-fp16) and the keep-list search: the converted graph (fp32 I/O, kept ops in
+fp32, every other tensor fp16), its numbers against numpy's float16, ATC's keep_dtype file, the search on a
+model planted to overflow in fp16, and the keep file on ATC's command line (simulated Ascend)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import subprocess
 
 import numpy as np
 import pytest
-from conftest import tool_env
+import yaml
+from conftest import ROOT, new_workdir, snakemake, tool_env
 
-from ganinfer import backends, keepdtype
+from ganinfer import backends, keepdtype, precision
 from ganinfer.accuracy import cosine
 from ganinfer.backends import ascend, fp16, open_session
 from ganinfer.errors import InputError
@@ -75,11 +78,14 @@ def test_the_chip_is_classified_once_with_its_keep_list_options():
         "cpu-fp16", "cpu", "session", "onnxruntime-fp16", "onnxruntime.yaml"
     )
     assert backends.session_module("cpu-fp16") == "ganinfer.backends.fp16"
-    config = {"ascend": {}}
+    registry_mode, auto = {"ascend": {"keep_dtype": "registry"}}, {"ascend": {"keep_dtype": "auto"}}
     guide = ["OpType::InstanceNorm", "OpType::Pow", "OpType::ReduceMean"]
-    assert backends.session_options("cpu-fp16", config, "dgnet") == {"keep_dtype": guide}
-    assert backends.session_options("cpu-fp16", config, "dcgan") == {"keep_dtype": []}
-    assert backends.session_options("cpu-fp16", config, "gemm") == {"keep_dtype": []}  # the GEMM peak's graph
+    assert backends.session_options("cpu-fp16", registry_mode, "dgnet") == {"keep_dtype": guide}
+    assert backends.session_options("cpu-fp16", registry_mode, "dcgan") == {"keep_dtype": []}
+    assert backends.session_options("cpu-fp16", auto, "dgnet") == {
+        "keep_dtype_file": "results/dgnet/precision/keep_dtype.cfg"
+    }
+    assert backends.session_options("cpu-fp16", auto, "gemm") == {"keep_dtype": []}  # the GEMM peak's graph
 
 
 def test_conversion_keeps_fp32_io_and_the_kept_ops_in_fp32(planted):
@@ -211,7 +217,116 @@ def test_bad_keep_lists_are_one_line(tmp_path):
     missing = tmp_path / "results/m/precision/keep_dtype.cfg"
     with pytest.raises(InputError) as err:
         fp16.keep_list({"keep_dtype_file": str(missing)})
-    assert str(err.value) == (
-        f"{missing}: cannot read the keep_dtype file (No such file or directory); point the keep_dtype_file option "
-        "at ATC's keep_dtype file"
+    assert str(err.value).startswith(f"{missing}: cannot read the keep_dtype file (No such file or directory); run")
+    assert "ascend.keep_dtype: registry" in str(err.value) and "\n" not in str(err.value)
+
+
+def fake(needs):
+    """An evaluator that passes when every group of ``needs`` has a member kept (an op type or a node)."""
+    calls = []
+
+    def evaluate(keep: KeepList) -> dict:
+        kept = {*keep.op_types, *keep.nodes}
+        share = sum(bool(kept & group) for group in needs) / len(needs)
+        calls.append(keep)
+        return {"samples": 2, "min_cosine": share, "mean_cosine": share, "worst_sample": "0", "passed": share == 1}
+
+    return evaluate, calls
+
+
+def test_search_ranks_adds_drops_and_narrows_to_nodes():
+    types = {"MatMul": ["m"], "Pow": ["p1", "p2", "p3", "p4"], "ReduceMean": ["r"], "Tanh": ["t"]}
+    evaluate, calls = fake([{"Pow", "p3"}, {"ReduceMean", "r"}])
+    report = precision.search(evaluate, types, KeepList(("Pow",)), nodes=False)
+    kinds = [s["kind"] for s in report["steps"]]
+    assert kinds == ["baseline", "registry", "all", *["alone", "left_out"] * 4, "add", "add", "drop", "drop"]
+    assert [r["op_type"] for r in report["ranking"]][:2] == ["Pow", "ReduceMean"]  # lost without them
+    assert report["ranking"][0] == {"op_type": "Pow", "alone_min_cosine": 0.5, "left_out_min_cosine": 0.5}
+    assert report["keep_dtype"] == ["OpType::Pow", "OpType::ReduceMean"] and report["passed"]
+    assert report["steps"][1]["min_cosine"] == 0.5 and not report["steps"][1]["passed"]  # the model's own list
+    assert len(calls) == len(report["steps"]) == 15
+    # with nodes: Pow narrows to p3 (halves p1 p2 | p3 p4, then p3 | p4); ReduceMean has one node
+    evaluate, _ = fake([{"Pow", "p3"}, {"ReduceMean", "r"}])
+    narrowed = precision.search(evaluate, types, KeepList(), nodes=True)
+    assert narrowed["keep_dtype"] == ["p3", "r"] and narrowed["op_types"] == [] and narrowed["passed"]
+    assert [s["nodes"] for s in narrowed["steps"] if s["kind"] == "nodes"] == [["p1", "p2"], ["p3", "p4"], ["p3"]]
+    # nothing to keep: one step; nothing passes even in fp32: every type, not passed
+    always = precision.search(
+        lambda keep: fake([set()])[0](KeepList(("x",))) | {"passed": True}, types, KeepList(), False
     )
+    assert [s["kind"] for s in always["steps"]] == ["baseline"] and always["keep_dtype"] == [] and always["passed"]
+    evaluate, _ = fake([{"Missing"}])
+    failed = precision.search(evaluate, types, KeepList(), False)
+    assert not failed["passed"] and failed["op_types"] == list(types) and len(failed["steps"]) == 2
+
+
+def rows(path):
+    with open(path) as f:
+        return {(r["chip"], r["batch_size"]): r for r in csv.DictReader(f)}
+
+
+def test_the_search_finds_the_planted_op_types_and_atc_gets_them(planted, tmp_path):
+    path, _ = planted
+    wd = new_workdir(tmp_path)
+    config = {
+        "models": ["planted"],
+        "chips": ["cpu", "cpu-fp16", "Ascend310P3"],
+        "onnx_models": {"planted": {"onnx": str(path), "inputs": [{"name": "z", "shape": [Z]}], "postprocess": "tanh"}},
+        "samples": 6,
+        "batch_sizes": {"planted": [2, 3]},
+        "perf": {"warmup": 1, "warmup_seconds": 0, "min_iterations": 2, "min_seconds": 0.01, "max_seconds": 2.0},
+        "ascend": {"probe_loop": 2, "warmup_count": 1},
+    }
+    (wd / "t.yaml").write_text(yaml.safe_dump(config))
+    targets = [f"results/planted/accuracy/{c}/bs3.json" for c in ("cpu", "cpu-fp16")]
+    snakemake(*targets, "results/planted/precision/keep_dtype.cfg", "-j2", "--configfile", "t.yaml", cwd=wd, env=SIM)
+    acc = {c: json.loads((wd / f"results/planted/accuracy/{c}/bs3.json").read_text()) for c in ("cpu", "cpu-fp16")}
+    assert acc["cpu"]["passed"] and acc["cpu"]["min_cosine"] > 0.99999
+    assert not acc["cpu-fp16"]["passed"] and acc["cpu-fp16"]["min_cosine"] == 0.0
+    assert acc["cpu-fp16"]["backend"] == "onnxruntime-fp16"
+
+    assert (wd / "results/planted/precision/keep_dtype.cfg").read_text() == "OpType::Pow\nOpType::ReduceMean\n"
+    report = json.loads((wd / "results/planted/precision/search.json").read_text())
+    assert report["batch_size"] == 2 and report["chip"] == "cpu-fp16" and report["threshold"] == 0.99
+    assert report["candidates"] == ["MatMul", "Pow", "ReduceMean", "Sqrt", "Div", "Tanh", "Reshape"]
+    steps = report["steps"]
+    assert steps[0]["kind"] == "baseline" and steps[0]["min_cosine"] == 0.0 and not steps[0]["passed"]
+    assert steps[1]["kind"] == "all" and steps[1]["min_cosine"] > 0.99999  # all in fp32
+    assert {r["op_type"] for r in report["ranking"][:2]} == {"Pow", "ReduceMean"}
+    assert all(r["left_out_min_cosine"] > 0.99 for r in report["ranking"][2:])
+    final = next(s for s in steps if s["kind"] == "add" and s["passed"])
+    assert final["op_types"] == ["Pow", "ReduceMean"] and final["min_cosine"] > 0.999 and final["samples"] == 6
+    assert report["passed"] and report["min_cosine"] == final["min_cosine"]
+
+    # ascend.keep_dtype auto: ATC's command line takes the search's file, and the fp16 chip runs with it
+    auto = ["--configfile", "t.yaml", "--config", "ascend={keep_dtype: auto, probe_loop: 2, warmup_count: 1}"]
+    om = "results/planted/om/planted_bs3_Ascend310P3.om"
+    dry = snakemake(om, "-n", "-p", *auto, cwd=wd, env=SIM).stdout
+    cfg = "results/planted/precision/keep_dtype.cfg"
+    assert f"keep=--keep_dtype={cfg}; [ -s {cfg} ] || keep=; atc --framework=5" in dry
+    assert '--input_format=ND ${keep:+"$keep"} >' in dry
+    snakemake(om, "results/planted/accuracy/cpu-fp16/bs3.json", "-j2", *auto, cwd=wd, env=SIM)
+    assert json.loads((wd / om).read_text())["options"]["keep_dtype"] == cfg
+    rerun = json.loads((wd / "results/planted/accuracy/cpu-fp16/bs3.json").read_text())
+    assert rerun["passed"] and rerun["min_cosine"] == pytest.approx(final["min_cosine"], abs=1e-4)
+    summary = json.loads((wd / "results/planted/outputs/cpu-fp16/bs3_summary.json").read_text())
+    assert summary["providers"][-1] == "fp16 emulation (keep_dtype: OpType::Pow OpType::ReduceMean)"
+    # an empty keep file: atc gets no --keep_dtype
+    (wd / cfg).write_text("")
+    snakemake(om, "-j1", "--forcerun", "compile_atc", *auto, cwd=wd, env=SIM)
+    assert "keep_dtype" not in json.loads((wd / om).read_text())["options"]
+
+
+def test_registry_keep_list_reaches_atc_and_the_fp16_chip_alike():
+    """dgnet's guide list: the same entries in ATC's file (registry mode) and in the chip's options."""
+    shells = ascend.RuleShells({"ascend": {"keep_dtype": "registry"}, "perf": {}}, str(ROOT / "scripts"))
+    wildcards = type("W", (), {"model": "dgnet"})()
+    line = shells.keep_dtype(wildcards)
+    assert line == (
+        "printf '%s\\n' OpType::InstanceNorm OpType::Pow OpType::ReduceMean > results/dgnet/om/dgnet_keep_dtype.cfg; "
+    )
+    assert shells.keep_dtype_input(wildcards) == {}
+    options = backends.session_options("cpu-fp16", {"ascend": {"keep_dtype": "registry"}}, "dgnet")
+    assert line.split("> ")[0].split()[2:] == options["keep_dtype"]
+    auto = ascend.RuleShells({"ascend": {"keep_dtype": "auto"}, "perf": {}}, str(ROOT / "scripts"))
+    assert auto.keep_dtype_input(wildcards) == {"keep_dtype": "results/dgnet/precision/keep_dtype.cfg"}

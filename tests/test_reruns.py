@@ -309,6 +309,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "tables": NONE,
     },
     "plots.py": {},
+    "precision.py": {},
     "preprocess.py": {
         "accuracy": ALL_MODELS,
         "images": ALL_MODELS,

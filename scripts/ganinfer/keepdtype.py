@@ -61,8 +61,8 @@ def read(path: str | Path) -> KeepList:
         text = Path(path).read_text()
     except OSError as exc:
         raise InputError(
-            f"{path}: cannot read the keep_dtype file ({exc.strerror}); point the keep_dtype_file option at ATC's "
-            "keep_dtype file"
+            f"{path}: cannot read the keep_dtype file ({exc.strerror}); run the keep-list search "
+            "(snakemake results/<model>/precision/keep_dtype.cfg) or set ascend.keep_dtype: registry"
         ) from None
     return parse(text.splitlines(), str(path))
 

@@ -41,7 +41,9 @@ SESSION_BACKENDS = {
 }
 # the tables' backend column of those chips, where it is not the chip's name
 SESSION_BACKEND_NAMES = {"cpu-fp16": "onnxruntime-fp16"}
-FP16_CHIP = "cpu-fp16"  # the fp16 emulation chip
+FP16_CHIP = "cpu-fp16"  # the fp16 emulation chip, which the keep-list search runs on
+# the keep-list search's output: ATC's --keep_dtype file (ascend.keep_dtype: auto)
+KEEP_DTYPE_CFG = "results/{model}/precision/keep_dtype.cfg"
 # every chip served in process by a session (the ONNX Runtime rules' chips, Ascend aside)
 SESSION_CHIPS = (*ORT_PROVIDERS, *SESSION_BACKENDS)
 
@@ -155,12 +157,15 @@ def session_options(chip: str, config: dict, model: str = "gemm") -> dict:
 
 
 def keep_dtype_options(config: dict, model: str) -> dict:
-    """The fp16 emulation's keep list, as ATC gets it: the model's list (``keep_dtype``); none for a graph that
-    is no model's (the GEMM peak)."""
+    """The fp16 emulation's keep list, as ATC gets it (``ascend.keep_dtype``): ``registry``, the model's
+    list (``keep_dtype``); ``auto``, the keep-list search's file (``keep_dtype_file``). None for a graph that is
+    no model's (the GEMM peak)."""
     from ganinfer import registry
 
     if model not in registry.names():
         return {"keep_dtype": []}
+    if config["ascend"]["keep_dtype"] == "auto":
+        return {"keep_dtype_file": KEEP_DTYPE_CFG.format(model=model)}
     return {"keep_dtype": list(registry.get(model).atc.keep_dtype)}
 
 
