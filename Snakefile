@@ -28,6 +28,7 @@ include: "rules/infer.smk"
 include: "rules/roofline.smk"
 include: "rules/reference.smk"
 include: "rules/evaluate.smk"
+include: "rules/precision.smk"
 include: "rules/tables.smk"
 include: "rules/plots.smk"
 

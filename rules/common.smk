@@ -108,18 +108,18 @@ OWN_MODULES = frozenset(
 ) | {m for m, _ in backends.SESSION_BACKENDS.values()}
 
 
-def code(script):
+def code(script, chip=None):
     """Input function: the source files a job of ``script``'s stage runs (ganinfer.sources), relative
     to the working directory; a model's network module, or a chip's session module, is an input of
-    that model's or chip's jobs alone.
+    that model's or chip's jobs alone (``chip``: the chip of a rule without a chip wildcard).
     """
     path = os.path.join(SCRIPTS, script)
 
     def sources(wildcards):
-        model, chip = wildcards.get("model"), wildcards.get("chip")
+        model, chip_ = wildcards.get("model"), wildcards.get("chip", chip)
         own = [
             model_module(registry.get(model).network) if model else None,
-            backends.session_module(chip) if chip else None,
+            backends.session_module(chip_) if chip_ else None,
         ]
         return job_sources(path, own, OWN_MODULES)
 
@@ -167,6 +167,22 @@ def gpu_count(wildcards):
 def session_options(wildcards):
     model = getattr(wildcards, "model", "gemm")
     return backends.session_options(wildcards.chip, config, model)
+
+
+def session_inputs(wildcards):
+    """The keep-list search's file, for a session that reads it (cpu-fp16 with ascend.keep_dtype: auto)."""
+    path = session_options(wildcards).get("keep_dtype_file")
+    return {"keep_dtype": path} if path else {}
+
+
+def search_onnx(wildcards):
+    """The keep-list search runs on the simplified graph of the model's smallest batch size."""
+    bs = min(config_checks.batch_sizes(config, wildcards.model))
+    return f"results/{wildcards.model}/onnx/{wildcards.model}_bs{bs}.onnx"
+
+
+def search_bs(wildcards):
+    return min(config_checks.batch_sizes(config, wildcards.model))
 
 
 # ---- targets ------------------------------------------------------------------

@@ -2,12 +2,15 @@
 # by ais_bench). ATC appends ".om" to --output itself (newer CANN writes
 # <output>_<os>_<arch>.om), so it writes next to the target under a temporary prefix;
 # the one .om it wrote is renamed to the target. A missing atc is one line in the log.
+# The --keep_dtype file: the model's list (ascend.keep_dtype: registry), or the keep-list
+# search's (auto: rules/precision.smk), passed when it names any operator.
 # The command lines: ganinfer.backends.ascend (atc_args, RuleShells); `snakemake -n -p`
 # prints them.
 
 
 rule compile_atc:
     input:
+        unpack(ASCEND_SHELLS.keep_dtype_input),
         onnx="results/{model}/onnx/{model}_bs{bs}.onnx",
     output:
         "results/{model}/om/{model}_bs{bs}_{chip}.om",

@@ -1,13 +1,15 @@
 # Accuracy run (every sample, outputs kept) and performance run (timed, nothing kept)
-# are separate jobs. The in-process session rules (named onnxruntime) serve cpu, cuda,
-# tensorrt and openvino, each through the session the backend registry gives its chip
-# (ONNX Runtime, or OpenVINO for openvino), and Ascend chips with ascend.runtime ort-cann;
+# are separate jobs. The in-process session rules (named onnxruntime) serve cpu, cpu-fp16,
+# cuda, tensorrt and openvino, each through the session the backend registry gives its chip
+# (ONNX Runtime, its fp16 emulation for cpu-fp16, or OpenVINO for openvino), and Ascend chips
+# with ascend.runtime ort-cann;
 # the ais_bench rules serve Ascend chips on their .om (command lines:
 # ganinfer.backends.ascend.RuleShells; `snakemake -n -p` prints them).
 
 
 rule infer_onnxruntime:
     input:
+        unpack(session_inputs),
         onnx="results/{model}/onnx/{model}_bs{bs}.onnx",
         inputs="results/{model}/inputs",
         code=code("infer.py"),
@@ -34,6 +36,7 @@ rule infer_onnxruntime:
 
 rule perf_onnxruntime:
     input:
+        unpack(session_inputs),
         onnx="results/{model}/onnx/{model}_bs{bs}.onnx",
         inputs="results/{model}/inputs",
         code=code("perf.py"),

@@ -74,6 +74,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "tables": NONE,
     },
     "backends/ascend.py": {},
+    "backends/fp16.py": {},
     "backends/onnxruntime.py": {
         "accuracy": ALL_MODELS,
         "gemm_peak": NONE,
@@ -169,6 +170,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "tables": NONE,
     },
     "inception.py": {"quality": {"biggan", "dgnet"}, "tables": NONE},
+    "keepdtype.py": {},
     "inputs.py": {
         "accuracy": ALL_MODELS,
         "images": ALL_MODELS,
@@ -329,6 +331,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "tables": NONE,
     },
     "plots.py": {},
+    "precision.py": {},
     "preprocess.py": {
         "accuracy": ALL_MODELS,
         "images": ALL_MODELS,

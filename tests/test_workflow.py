@@ -291,7 +291,8 @@ HINT = "your config (config/config.yaml, --configfile or --config)"
         ("models=[dcgan,stylegan]", "config error: unknown model 'stylegan' under 'models': known models are"),
         (
             "chips=[cpu,tpu]",
-            "config error: unknown chip 'tpu': supported chips are cpu, cuda, tensorrt, openvino, Ascend<soc>",
+            "config error: unknown chip 'tpu': supported chips are cpu, cuda, tensorrt, openvino, cpu-fp16, "
+            "Ascend<soc>",
         ),
         # case 10: a name the schema's pattern used to reject with a raw regex
         (

@@ -30,10 +30,11 @@ def gemm_feeds(n: int, seed: int = 0) -> dict[str, np.ndarray]:
 
 
 def precision(session, provider_options=None) -> str:
-    """What the fp32 graph is computed in: fp16 (TensorRT with fp16), bf16 (OpenVINO bf16), fp32."""
+    """What the fp32 graph is computed in: fp16 (TensorRT with fp16, the cpu-fp16 emulation), bf16 (OpenVINO bf16),
+    fp32."""
     if str((provider_options or {}).get("trt_fp16_enable")) == "True":
         return "fp16"
-    return {"bf16": "bf16"}.get(getattr(session, "precision", ""), "fp32")
+    return {"bf16": "bf16", "fp16": "fp16"}.get(getattr(session, "precision", ""), "fp32")
 
 
 def gemm_peak(chip: str, threads: int, settings, sizes=GEMM_SIZES, repeats=GEMM_REPEATS, provider_options=None):

@@ -7,6 +7,8 @@ accuracy, images, tables) is backend-independent:
 - ``cuda``: ONNX Runtime, CUDA execution provider (``onnxruntime-gpu``)
 - ``tensorrt``: ONNX Runtime, TensorRT execution provider (fp16 by default, engines cached), CUDA fallback
 - ``openvino``: the OpenVINO runtime, CPU plugin, on the simplified ONNX (f32; ``openvino.precision: bf16``)
+- ``cpu-fp16``: ONNX Runtime, CPU execution provider, on the simplified ONNX converted to fp16 as ATC
+  compiles it (the model's keep list in fp32): a prediction of the NPU's fp16 accuracy
 - ``Ascend<soc>`` (``Ascend310``, ``Ascend310P3``, ...): ATC -> ``.om`` -> ais_bench, or, with
   ``ascend.runtime: ort-cann``, ONNX Runtime's CANN execution provider on the simplified ONNX
 
@@ -32,8 +34,16 @@ ORT_PROVIDERS = {
 GPU_CHIPS = ("cuda", "tensorrt")
 ASCEND_PATTERN = r"Ascend[0-9A-Za-z]+"
 ASCEND_RUNTIMES = ("ais_bench", "ort-cann")
-# chips whose session is not ONNX Runtime's: chip -> (module, its conda env file under envs/)
-SESSION_BACKENDS = {"openvino": ("ganinfer.backends.openvino", "openvino.yaml")}
+# chips whose session is not ONNX Runtime's plain one: chip -> (module, its conda env file under envs/)
+SESSION_BACKENDS = {
+    "openvino": ("ganinfer.backends.openvino", "openvino.yaml"),
+    "cpu-fp16": ("ganinfer.backends.fp16", "onnxruntime.yaml"),
+}
+# the tables' backend column of those chips, where it is not the chip's name
+SESSION_BACKEND_NAMES = {"cpu-fp16": "onnxruntime-fp16"}
+FP16_CHIP = "cpu-fp16"  # the fp16 emulation chip, which the keep-list search runs on
+# the keep-list search's output: ATC's --keep_dtype file (ascend.keep_dtype: auto)
+KEEP_DTYPE_CFG = "results/{model}/precision/keep_dtype.cfg"
 # every chip served in process by a session (the ONNX Runtime rules' chips, Ascend aside)
 SESSION_CHIPS = (*ORT_PROVIDERS, *SESSION_BACKENDS)
 
@@ -96,7 +106,7 @@ def classify(chip: str, ascend_runtime: str = "ais_bench") -> Chip:
             return Chip(chip, "npu", "ais_bench", "ais_bench", "ascend.yaml")
         return Chip(chip, "npu", "session", "onnxruntime-cann", "onnxruntime.yaml")
     if chip in SESSION_BACKENDS:
-        return Chip(chip, "cpu", "session", chip, SESSION_BACKENDS[chip][1])
+        return Chip(chip, "cpu", "session", SESSION_BACKEND_NAMES.get(chip, chip), SESSION_BACKENDS[chip][1])
     if is_gpu(chip):
         return Chip(chip, "gpu", "session", f"onnxruntime-{chip}", "onnxruntime-gpu.yaml")
     return Chip(chip, "cpu", "session", "onnxruntime", "onnxruntime.yaml")
@@ -123,7 +133,9 @@ def chip_regex(runner: str, ascend_runtime: str) -> str:
 def session_options(chip: str, config: dict, model: str = "gemm") -> dict:
     """Options of the chip's in-process session, from the validated config: CANN EP (Ascend
     chips), CUDA EP, TensorRT EP (fp16, engine and timing caches under results/trt_cache/<model>),
-    OpenVINO (precision); none for cpu."""
+    OpenVINO (precision), the fp16 emulation (the model's keep list: ``keep_dtype_options``); none for cpu."""
+    if chip == FP16_CHIP:
+        return keep_dtype_options(config, model)
     if chip in SESSION_BACKENDS:
         return dict(config[chip])
     if is_ascend(chip):
@@ -142,6 +154,19 @@ def session_options(chip: str, config: dict, model: str = "gemm") -> dict:
             "trt_timing_cache_path": cache,
         }
     return {}
+
+
+def keep_dtype_options(config: dict, model: str) -> dict:
+    """The fp16 emulation's keep list, as ATC gets it (``ascend.keep_dtype``): ``registry``, the model's
+    list (``keep_dtype``); ``auto``, the keep-list search's file (``keep_dtype_file``). None for a graph that is
+    no model's (the GEMM peak)."""
+    from ganinfer import registry
+
+    if model not in registry.names():
+        return {"keep_dtype": []}
+    if config["ascend"]["keep_dtype"] == "auto":
+        return {"keep_dtype_file": KEEP_DTYPE_CFG.format(model=model)}
+    return {"keep_dtype": list(registry.get(model).atc.keep_dtype)}
 
 
 def ort_providers(chip: str, options: dict | None = None) -> list:

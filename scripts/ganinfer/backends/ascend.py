@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from ganinfer import registry
+from ganinfer.backends import KEEP_DTYPE_CFG
 from ganinfer.errors import InputError
 from ganinfer.fileio import atomic_dir, output_name, read_json, write_json
 from ganinfer.inputs import InputSet
@@ -33,10 +34,14 @@ def atc_args(
     chip: str,
     precision_mode: str | None = None,
     keep_dtype_file: str | None = None,
+    keep_dtype: str = "registry",
 ) -> list[str]:
     """``atc`` arguments as the guides use them plus the registry's model-specific extras.
 
-    ATC appends ``.om`` to ``--output`` itself (newer CANN may add ``_<os>_<arch>``).
+    ATC appends ``.om`` to ``--output`` itself (newer CANN may add ``_<os>_<arch>``). ``keep_dtype``
+    (config ``ascend.keep_dtype``): ``registry`` passes ``keep_dtype_file`` when the model lists operators;
+    ``auto`` passes ``KEEP_VAR``, the rule's shell variable that holds ``--keep_dtype=<the search's file>``
+    when that file names any operator (``RuleShells.keep_dtype``) and is empty otherwise.
     """
     args = [
         "atc",
@@ -51,7 +56,9 @@ def atc_args(
         args.append(f"--input_format={spec.atc.input_format}")
     if spec.atc.out_nodes:
         args.append(f"--out_nodes={spec.atc.out_nodes}")
-    if spec.atc.keep_dtype:
+    if keep_dtype == "auto":
+        args.append(KEEP_VAR)
+    elif spec.atc.keep_dtype:
         if not keep_dtype_file:
             raise ValueError(f"{spec.name}: the registry lists keep_dtype operators; pass the file to write them to")
         args.append(f"--keep_dtype={keep_dtype_file}")
@@ -85,11 +92,13 @@ def ais_bench_args(
 
 # the timed run's --loop, computed in the rule's shell from the probe run
 LOOP_VAR = '"$loop"'
+# ATC's --keep_dtype option with the keep-list search's file, or nothing when the file is empty
+KEEP_VAR = '${keep:+"$keep"}'
 
 
 def shell(args: list[str]) -> str:
-    """One shell line; ``LOOP_VAR`` stays unquoted so the shell expands it."""
-    return " ".join(a if a == LOOP_VAR else shlex.quote(a) for a in args)
+    """One shell line; ``LOOP_VAR`` and ``KEEP_VAR`` stay unquoted so the shell expands them."""
+    return " ".join(a if a in (LOOP_VAR, KEEP_VAR) else shlex.quote(a) for a in args)
 
 
 # a command that fails while the tool is missing
@@ -293,19 +302,33 @@ class RuleShells:
     def atc_prefix(wildcards, output) -> str:
         return f"{output[0].removesuffix('.om')}.atc"
 
-    @staticmethod
-    def keep_dtype_file(wildcards) -> str:
+    def keep_dtype_file(self, wildcards) -> str:
+        """ATC's --keep_dtype file: the one the rule writes from the model's list, or the search's (auto)."""
+        if self.ascend["keep_dtype"] == "auto":
+            return KEEP_DTYPE_CFG.format(model=wildcards.model)
         return f"results/{wildcards.model}/om/{wildcards.model}_keep_dtype.cfg"
 
+    def keep_dtype_input(self, wildcards) -> dict:
+        """The keep-list search's file, an input of the compile rule with ``ascend.keep_dtype: auto``."""
+        return {"keep_dtype": self.keep_dtype_file(wildcards)} if self.ascend["keep_dtype"] == "auto" else {}
+
     def keep_dtype(self, wildcards) -> str:
-        """Writes ATC's --keep_dtype file (operators kept at their precision), when the model has one."""
+        """Writes ATC's --keep_dtype file (operators kept at their precision), when the model has one; with
+        ``auto``, sets ``$keep`` to the option when the search's file names any operator (``KEEP_VAR``)."""
+        path = self.keep_dtype_file(wildcards)
+        if self.ascend["keep_dtype"] == "auto":
+            q = shlex.quote(path)
+            return f"keep=--keep_dtype={q}; [ -s {q} ] || keep=; "
         ops = registry.get(wildcards.model).atc.keep_dtype
-        return f"printf '%s\\n' {shlex.join(ops)} > {self.keep_dtype_file(wildcards)}; " if ops else ""
+        return f"printf '%s\\n' {shlex.join(ops)} > {path}; " if ops else ""
 
     def atc(self, wildcards, input, output) -> str:
         spec, prefix = registry.get(wildcards.model), self.atc_prefix(wildcards, output)
         mode, keep = self.ascend["precision_mode"], self.keep_dtype_file(wildcards)
-        return shell(atc_args(spec, input.onnx, prefix, int(wildcards.bs), wildcards.chip, mode, keep))
+        args = atc_args(
+            spec, input.onnx, prefix, int(wildcards.bs), wildcards.chip, mode, keep, self.ascend["keep_dtype"]
+        )
+        return shell(args)
 
     def take_om(self, wildcards, output) -> str:
         """Renames the one .om ATC wrote to the target, or says in one line on stderr that there is
