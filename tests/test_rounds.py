@@ -56,15 +56,22 @@ def record(fps: float, valid: bool = True, latencies=(1.0, 1.0)) -> dict:
     }
 
 
-def test_combine_gives_the_mean_its_interval_and_every_round_validity():
+def test_combine_gives_the_geometric_mean_its_interval_and_every_round_validity():
     rec = combine([record(100.0, latencies=(1.0, 2.0)), record(110.0), record(120.0, False, (3.0,))])
-    assert rec["throughput_fps"] == pytest.approx(110.0)
-    assert (rec["throughput_ci_low"], rec["throughput_ci_high"]) == pytest.approx(t_interval([100.0, 110.0, 120.0]))
+    logs = [math.log(x) for x in (100.0, 110.0, 120.0)]
+    assert rec["throughput_fps"] == pytest.approx((100.0 * 110.0 * 120.0) ** (1 / 3))  # geometric mean
+    assert (rec["throughput_ci_low"], rec["throughput_ci_high"]) == pytest.approx(
+        tuple(math.exp(v) for v in t_interval(logs))
+    )
     assert rec["throughput_ci_low"] < rec["throughput_fps"] < rec["throughput_ci_high"]
     assert rec["round_fps"] == [100.0, 110.0, 120.0] and rec["rounds"] == 3 and rec["duration_s"] == 3.0
     assert not rec["valid"] and rec["invalid_reason"] == "round 3: robust CoV 0.2 > 0.1"
     assert rec["latencies_ms"] == [1.0, 2.0, 1.0, 1.0, 3.0] and rec["latency_ms"]["count"] == 5
     assert rec["latency_ms"]["p50"] == 1.0
+    # rounds far apart: the interval stays above zero (a t-interval on the throughputs would not)
+    wide = combine([record(10.0), record(1000.0)])
+    assert wide["throughput_fps"] == pytest.approx(100.0)
+    assert 0 < wide["throughput_ci_low"] < 100.0 < wide["throughput_ci_high"]
 
 
 @pytest.mark.parametrize(

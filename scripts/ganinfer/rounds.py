@@ -1,13 +1,14 @@
 """Rounds of a perf row: each round is its own timed job (a fresh process and session), and the rounds of
 every row of a run are interleaved in time (round 1 of every row, then round 2, ...), so the machine's drift
-between minutes spreads over all rows. A row's figure is the mean of its rounds' throughputs, with a 95 %
-t-interval over them; a ratio of two rows comes from their paired rounds (the same round index ran close in
-time).
+between minutes spreads over all rows. A row's figure is the geometric mean of its rounds' throughputs, with
+the 95 % t-interval of their logarithms (both bounds are throughputs above zero, and rows, their ratios and
+runs compare on one scale); a ratio of two rows comes from their paired rounds (the same round index ran close
+in time).
 
 t-intervals, not a bootstrap: a row has a handful of rounds (3 by default), too few for resampling to
 estimate a tail, and the round means of a steady machine are close to normal (each averages hundreds of
-iterations). The interval is honest about what one run samples: between-process and between-minute
-variation within the run, not the drift from one run to another (docs/benchmarking.md).
+iterations; a run's drift is multiplicative). The interval is honest about what one run samples: between-process
+and between-minute variation within the run, not the drift from one run to another (docs/benchmarking.md).
 """
 
 from __future__ import annotations
@@ -45,18 +46,18 @@ def paired_ratio(a: list[float], b: list[float], level: float = LEVEL) -> tuple[
 
 
 def combine(rounds: list[dict]) -> dict:
-    """One perf record from its rounds' records (in round order): the first round's fields, then the mean
-    throughput over the rounds with its interval, the pooled latencies (every round weighted equally) and
-    VALID only when every round is."""
+    """One perf record from its rounds' records (in round order): the first round's fields, then the geometric
+    mean throughput over the rounds with its interval, the pooled latencies and VALID only when every round is."""
     first = rounds[0]
     fps = [r["throughput_fps"] for r in rounds]
-    lo, hi = t_interval(fps)
+    logs = [math.log(x) for x in fps]
+    lo, hi = (math.exp(v) for v in t_interval(logs))
     samples = [latency_sample(r) for r in rounds]
     pooled = [x for s in samples for x in s]
     invalid = [f"round {k}: {r['invalid_reason']}" for k, r in enumerate(rounds, start=1) if not r["valid"]]
     out = {k: v for k, v in first.items() if k not in ("latencies_ms", "latency_quantiles_ms", "wall_clock")}
     out.update(
-        throughput_fps=sum(fps) / len(fps),
+        throughput_fps=math.exp(sum(logs) / len(logs)),
         throughput_ci_low=lo,
         throughput_ci_high=hi,
         round_fps=fps,
