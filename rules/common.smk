@@ -134,9 +134,11 @@ def bench_units(wildcards):
 
 
 def perf_threads():
-    """The perf job claims every core (--cores; a cluster profile's are one node's) so that
-    nothing runs beside it; 1 where no core count is given (--report)."""
-    return max(1, workflow.resource_settings.cores or 1)
+    """The perf job claims every core it may use so that nothing runs beside it: --cores (a
+    cluster profile's are one node's), capped by -j (so `-j1` times one thread); 1 where no
+    core count is given (--report)."""
+    res = workflow.resource_settings
+    return max(1, min(res.cores or 1, res.nodes or res.cores or 1))
 
 
 # ---- chips: one classification (ganinfer.backends.classify) --------------------
