@@ -31,6 +31,7 @@ include: "rules/evaluate.smk"
 include: "rules/precision.smk"
 include: "rules/tables.smk"
 include: "rules/plots.smk"
+include: "rules/plan.smk"
 
 
 rule all:

@@ -179,12 +179,17 @@ def session_inputs(wildcards):
 
 def search_onnx(wildcards):
     """The keep-list search runs on the simplified graph of the model's smallest batch size."""
-    bs = min(config_checks.batch_sizes(config, wildcards.model))
+    bs = smallest_bs(wildcards.model)
     return f"results/{wildcards.model}/onnx/{wildcards.model}_bs{bs}.onnx"
 
 
 def search_bs(wildcards):
-    return min(config_checks.batch_sizes(config, wildcards.model))
+    return smallest_bs(wildcards.model)
+
+
+def smallest_bs(model):
+    """The model's smallest batch size: its quality source and its per-sample PNGs."""
+    return min(config_checks.batch_sizes(config, model))
 
 
 # ---- targets ------------------------------------------------------------------
@@ -203,6 +208,17 @@ def perf_files(wildcards=None):
 
 def accuracy_files(wildcards=None):
     return [f"results/{m}/accuracy/{c}/bs{b}.json" for m, c, b in combos()]
+
+
+def png_dirs(wildcards=None):
+    """Per-sample PNG folders of the image models: at the smallest batch size, or at every batch
+    size with images.all_batch_sizes."""
+    every = config["images"]["all_batch_sizes"]
+    return [
+        f"results/{m}/images/{c}/bs{b}"
+        for m, c, b in combos()
+        if registry.get(m).postprocess != "none" and (every or b == smallest_bs(m))
+    ]
 
 
 def grid_files(wildcards=None):
@@ -233,8 +249,7 @@ def gemm_peak_files(wildcards=None):
 
 def quality_sources(model):
     """pth (the PyTorch reference) and every chip's outputs at the model's smallest batch size."""
-    bs = min(config_checks.batch_sizes(config, model))
-    return ["pth", *(f"{c}_bs{bs}" for c in config["chips"])]
+    return ["pth", *(f"{c}_bs{smallest_bs(model)}" for c in config["chips"])]
 
 
 def quality_files(wildcards=None):
@@ -271,6 +286,10 @@ def round_priority(wildcards):
     return TIMED_PRIORITY - int(wildcards["round"]) + 1
 
 
+# below every round: jobs that only read timed records wait until the timing is over
+AFTER_TIMED_PRIORITY = TIMED_PRIORITY - config["rounds"]
+
+
 def round_files(wildcards):
     """The timed records of one row's rounds (config `rounds`), in round order."""
     rounds = range(1, config["rounds"] + 1)
@@ -287,6 +306,7 @@ def untimed_inputs():
         "quality": quality_files(),
         "weights": weights_info_files(),
         "grids": grid_files(),
+        "pngs": png_dirs(),
         "macs": macs_files(),
     }
 

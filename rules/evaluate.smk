@@ -17,6 +17,7 @@ rule accuracy:
         "../scripts/accuracy.py"
 
 
+# the grid of a run's first images.grid_count outputs, at every batch size
 rule images:
     input:
         outputs="results/{model}/outputs/{chip}/bs{bs}",
@@ -25,7 +26,6 @@ rule images:
         inputs="results/{model}/inputs",
         code=code("images.py"),
     output:
-        images=directory("results/{model}/images/{chip}/bs{bs}"),
         grid=report(
             "results/{model}/images/{chip}/bs{bs}_grid.png",
             caption="../report/grid.rst",
@@ -34,13 +34,30 @@ rule images:
             labels={"model": "{model}", "chip": "{chip}", "batch size": "{bs}"},
         ),
     log:
-        "results/logs/images/{model}_{chip}_bs{bs}.log",
+        "results/logs/images/{model}_{chip}_bs{bs}_grid.log",
     conda:
         "../envs/report.yaml"
     params:
         grid_count=config["images"]["grid_count"],
     script:
         "../scripts/images.py"
+
+
+# one PNG per sample (asked for at the smallest batch size, or every one: images.all_batch_sizes)
+rule pngs:
+    input:
+        outputs="results/{model}/outputs/{chip}/bs{bs}",
+        summary="results/{model}/outputs/{chip}/bs{bs}_summary.json",
+        inputs="results/{model}/inputs",
+        code=code("pngs.py"),
+    output:
+        pngs=directory("results/{model}/images/{chip}/bs{bs}"),
+    log:
+        "results/logs/images/{model}_{chip}_bs{bs}.log",
+    conda:
+        "../envs/report.yaml"
+    script:
+        "../scripts/pngs.py"
 
 
 # IS / FID of one source: pth (the PyTorch reference) or {chip}_bs{bs} (that chip's outputs)

@@ -1,5 +1,6 @@
-# Accuracy run (every sample, outputs kept) and performance run (timed, nothing kept)
-# are separate jobs. The in-process session rules (named onnxruntime) serve cpu, cpu-fp16,
+# Accuracy run (every sample) and performance run (timed, nothing kept) are separate jobs.
+# The accuracy run's per-sample outputs are temp(): deleted once accuracy, images and quality
+# have read them (Snakemake's --notemp keeps them); its summary stays. The in-process session rules (named onnxruntime) serve cpu, cpu-fp16,
 # cuda, tensorrt and openvino, each through the session the backend registry gives its chip
 # (ONNX Runtime, its fp16 emulation for cpu-fp16, or OpenVINO for openvino), and Ascend chips
 # with ascend.runtime ort-cann;
@@ -14,7 +15,7 @@ rule infer_onnxruntime:
         inputs="results/{model}/inputs",
         code=code("infer.py"),
     output:
-        outputs=directory("results/{model}/outputs/{chip}/bs{bs}"),
+        outputs=temp(directory("results/{model}/outputs/{chip}/bs{bs}")),
         summary="results/{model}/outputs/{chip}/bs{bs}_summary.json",
     log:
         "results/logs/infer/{model}_{chip}_bs{bs}.log",
@@ -66,7 +67,7 @@ rule infer_ais_bench:
         om="results/{model}/om/{model}_bs{bs}_{chip}.om",
         inputs="results/{model}/inputs",
     output:
-        outputs=directory("results/{model}/outputs/{chip}/bs{bs}"),
+        outputs=temp(directory("results/{model}/outputs/{chip}/bs{bs}")),
         summary="results/{model}/outputs/{chip}/bs{bs}_summary.json",
     log:
         "results/logs/infer/{model}_{chip}_bs{bs}.log",
@@ -121,7 +122,9 @@ rule perf_ais_bench:
 
 
 # A perf row from its rounds (each a timed job of its own, interleaved with every other row's rounds):
-# mean throughput with its 95 % interval, pooled latencies (ganinfer.rounds). Cheap: never submitted.
+# mean throughput with its 95 % interval, pooled latencies (ganinfer.rounds). Cheap: never submitted,
+# and after every timed job (the lowest priority), so their start-ups overlap instead of each delaying
+# the next timed round.
 localrules:
     perf_rounds,
 
@@ -134,6 +137,7 @@ rule perf_rounds:
         "results/{model}/perf/{chip}/bs{bs}.json",
     log:
         "results/logs/perf/{model}_{chip}_bs{bs}.log",
+    priority: AFTER_TIMED_PRIORITY
     conda:
         "../envs/report.yaml"
     script:

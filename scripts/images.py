@@ -1,34 +1,27 @@
-"""Stage `images`: output .bin files -> one PNG per sample and a captioned grid PNG.
+"""Stage `images`: a run's first output .bin files -> one captioned grid PNG.
 
 By hand:  python scripts/images.py --model dcgan --outputs results/dcgan/outputs/cpu/bs4 \
-              --summary results/dcgan/outputs/cpu/bs4_summary.json --out pngs --grid grid.png \
+              --summary results/dcgan/outputs/cpu/bs4_summary.json --grid grid.png \
               [--caption "dcgan cpu bs4, demo weights"] [--inputs results/dcgan/inputs]
 
-PNGs are named after the sample's source file when the inputs' manifest has one
-(``img1.jpg`` -> ``img1.jpg.png``; ``0001/p.png`` -> ``0001__p.png.png``), else after the output.
+Only the first ``images.grid_count`` outputs are read. The caption ends with the user's names of the first
+and last image shown when the inputs' manifest has them.
 """
 
 from pathlib import Path
 from typing import Annotated
 
 from ganinfer import cli, registry
-from ganinfer.fileio import atomic_dir, atomic_path, list_bins, read_bin, read_json
+from ganinfer.fileio import atomic_path, list_bins, read_bin, read_json
 from ganinfer.images import captioned, save_png, thumbnail, to_uint8
 from ganinfer.images import grid as grid_of
 from ganinfer.samples import read_manifest
-
-
-def png_name(output: Path, manifest: dict) -> str:
-    """``<source file>.png`` (sub-folders joined by ``__``) when the sample has one, else ``<output stem>.png``."""
-    source = manifest.get(output.stem.removesuffix("_0"), {}).get("file")
-    return f"{source.replace('/', '__')}.png" if source else f"{output.stem}.png"
 
 
 def run(
     model: str,
     outputs: str,
     summary: str,
-    out: str,
     grid: str,
     grid_count: Annotated[int, cli.Setting("images.grid_count")],
     caption: str = "",
@@ -43,21 +36,15 @@ def run(
         caption = f"{model} | {chip} | bs{bs} | {read_json(weights_info)['weights']} weights"
     spec = registry.get(model)
     shape = tuple(read_json(summary).get("output_shape") or spec.output.shape)
-    files = list_bins(outputs)
+    files = list_bins(outputs)[:grid_count]
     manifest = read_manifest(inputs)
-    first, shown = [], []
-    with atomic_dir(Path(out)) as tmp:
-        for k, f in enumerate(files):
-            pixels = to_uint8(read_bin(f, shape), spec.postprocess)
-            save_png(pixels, tmp / png_name(f, manifest))
-            if k < grid_count:
-                first.append(thumbnail(pixels))
-                shown.append(manifest.get(f.stem.removesuffix("_0"), {}).get("file"))
-    if shown and shown[0]:  # the user's names of the first and last image of the grid
-        caption = f"{caption} | {shown[0]} .. {shown[-1]}" if len(shown) > 1 else f"{caption} | {shown[0]}"
+    shown = [thumbnail(to_uint8(read_bin(f, shape), spec.postprocess)) for f in files]
+    names = [manifest.get(f.stem.removesuffix("_0"), {}).get("file") for f in files]
+    if names and names[0]:  # the user's names of the first and last image of the grid
+        caption = f"{caption} | {names[0]} .. {names[-1]}" if len(names) > 1 else f"{caption} | {names[0]}"
     with atomic_path(Path(grid)) as tmp:
-        save_png(captioned(grid_of(first), caption), tmp)
-    print(f"{model}: {len(files)} PNGs ({spec.postprocess}) -> {out}; grid of {len(first)} -> {grid}")
+        save_png(captioned(grid_of(shown), caption), tmp)
+    print(f"{model}: grid of {len(shown)} ({spec.postprocess}) -> {grid}")
 
 
 if __name__ == "__main__":

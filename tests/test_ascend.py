@@ -426,7 +426,7 @@ def test_workflow_on_cpu_and_simulated_ascend(tmp_path):
     (wd / "t.yaml").write_text(TINY)
     fast = {**SIM, "AIS_BENCH_SIM_DEVICE_MS": "0.05", "ATC_SIM_OS_ARCH": "linux_x86_64"}
     target = ["--configfile", "t.yaml", "--config", "chips=[cpu,Ascend310P3]"]
-    snakemake("results/tables/perf.csv", "-j2", *target, cwd=wd, env=fast)
+    snakemake("--notemp", "results/tables/perf.csv", "-j2", *target, cwd=wd, env=fast)
     perf = {(r["model"], r["chip"], r["batch_size"]): r for r in rows(wd / "results/tables/perf.csv")}
     assert set(perf) == {
         (m, c, b) for m, b in (("dcgan", "1"), ("dcgan", "4"), ("dgnet", "2")) for c in ("cpu", "Ascend310P3")
@@ -628,7 +628,7 @@ def test_dataset_names_with_dots_and_spaces_survive_ais_bench(tmp_path):
         "ascend: {probe_loop: 3, warmup_count: 1}\n"
     )
     fast = {**SIM, "AIS_BENCH_SIM_DEVICE_MS": "0.05"}
-    snakemake("results/tables/perf.csv", "-j2", "--configfile", "t.yaml", cwd=wd, env=fast)
+    snakemake("--notemp", "results/tables/perf.csv", "-j2", "--configfile", "t.yaml", cwd=wd, env=fast)
     inputs = wd / "results/cyclegan_sat2map/inputs"
     manifest = json.loads((inputs / "manifest.json").read_text())["samples"]
     assert manifest == {

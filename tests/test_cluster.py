@@ -78,6 +78,7 @@ def runs(cluster, tmp_path_factory):
     (slurm_wd / "tiny.yaml").write_text(TINY)
     # the site values of the profile set for this one node; status by squeue (no slurmdbd here)
     proc = snakemake(
+        "--notemp",  # the tests read the device outputs
         "results/tables/perf.csv",
         "--workflow-profile",
         ROOT / "profiles" / "slurm-npu",
@@ -98,7 +99,9 @@ def runs(cluster, tmp_path_factory):
     )
     local_wd = new_workdir(tmp_path_factory.mktemp("local"))
     (local_wd / "tiny.yaml").write_text(TINY)
-    snakemake("results/tables/perf.csv", "-j2", "--configfile", "tiny.yaml", cwd=local_wd, env=tool_env(True))
+    snakemake(
+        "--notemp", "results/tables/perf.csv", "-j2", "--configfile", "tiny.yaml", cwd=local_wd, env=tool_env(True)
+    )
     return slurm_wd, local_wd, proc.stdout + proc.stderr
 
 

@@ -41,7 +41,9 @@ def workdir(tmp_path_factory):
     """One run of the tables on the tiny config with chips [cpu, openvino]."""
     wd = new_workdir(tmp_path_factory.mktemp("ov"))
     (wd / "tiny.yaml").write_text(TINY)
-    snakemake("results/tables/perf.csv", "results/tables/accuracy.csv", "-j2", "--configfile", "tiny.yaml", cwd=wd)
+    snakemake(
+        "--notemp", "results/tables/perf.csv", "results/tables/accuracy.csv", "-j2", "--configfile", "tiny.yaml", cwd=wd
+    )
     return wd
 
 

@@ -18,7 +18,7 @@ ASCEND_RULES = {"compile_atc", "infer_ais_bench", "perf_ais_bench"}
 TIMED_RULES = {"perf_onnxruntime", "perf_ais_bench", "gemm_peak"}
 GROUPS = {
     **dict.fromkeys(["weights", "preprocess", "export_onnx", "simplify_onnx"], "prepare"),
-    **dict.fromkeys(["accuracy", "images"], "evaluate"),
+    **dict.fromkeys(["accuracy", "images", "pngs"], "evaluate"),
 }
 TINY = """
 models: [dcgan]

@@ -33,7 +33,7 @@ def workdir(tmp_path_factory):
     """One full run of `all` (tables + README) on the tiny config."""
     wd = new_workdir(tmp_path_factory.mktemp("wf"))
     (wd / "tiny.yaml").write_text(TINY)
-    proc = snakemake("all", "-j4", "--configfile", "tiny.yaml", "--verbose", cwd=wd)
+    proc = snakemake("--notemp", "all", "-j4", "--configfile", "tiny.yaml", "--verbose", cwd=wd)
     return wd, proc
 
 
@@ -410,7 +410,7 @@ def heavy(tmp_path_factory):
     wd = new_workdir(tmp_path_factory.mktemp("heavy"))
     (wd / "heavy.yaml").write_text(HEAVY)
     quality_resources(wd / "inception")
-    snakemake("results/tables/perf.csv", "-j2", "--configfile", "heavy.yaml", cwd=wd)
+    snakemake("--notemp", "results/tables/perf.csv", "-j2", "--configfile", "heavy.yaml", cwd=wd)
     return wd
 
 

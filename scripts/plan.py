@@ -1,0 +1,91 @@
+"""Stage `plan`: what a configuration leaves on disk, before running it: per model the samples, the files
+and bytes kept at the end (inputs, the PyTorch reference, per-sample PNGs, per-run records) and the size of
+one device output folder (temp(): each exists from its inference job until its last reader).
+
+Run it through the workflow (it reads the validated config):
+    snakemake -j1 results/plan.md --configfile config/full.yaml
+
+Sizes of .bin files are exact (float32 elements of the registry's shapes); a PNG is counted at its
+uncompressed size (an upper bound); records (summaries, accuracy files) at their measured bytes per sample.
+"""
+
+import math
+
+from ganinfer import cli, registry
+from ganinfer import config as lookups
+from ganinfer import samples as sampling
+from ganinfer.fileio import write_text
+
+# bytes per sample of one run's records: the inference summary (ais_bench's filesinfo) and the accuracy
+# file's per-sample entries, measured on the dcgan and gan runs (docs/full-scale.md)
+RECORD_BYTES = 330
+
+
+def sample_count(config: dict, model: str) -> int:
+    spec = registry.get(model)
+    folder = config["datasets"].get(model)
+    available = sampling.available(spec, folder) if folder and spec.dataset else None
+    return sampling.count(spec, lookups.sample_count(config, model), available, folder)
+
+
+def model_plan(config: dict, model: str) -> dict:
+    spec = registry.get(model)
+    n = sample_count(config, model)
+    sizes, chips = lookups.batch_sizes(config, model), config["chips"]
+    runs = len(sizes) * len(chips)
+    out_bytes = 4 * math.prod(spec.output.shape)
+    png_runs = 0
+    if spec.postprocess != "none":
+        png_runs = len(chips) * (len(sizes) if config["images"]["all_batch_sizes"] else 1)
+    channels, height, width = spec.output.shape[-3:]
+    kept_files = n * len(spec.inputs) + n + n * png_runs + 4 * runs
+    kept_bytes = (
+        n * sum(4 * math.prod(t.shape) for t in spec.inputs)
+        + n * out_bytes
+        + n * png_runs * channels * height * width
+        + n * runs * RECORD_BYTES
+    )
+    return {
+        "model": model,
+        "samples": n,
+        "runs": runs,
+        "kept_files": kept_files,
+        "kept_bytes": kept_bytes,
+        "output_folder_bytes": n * out_bytes,
+    }
+
+
+def human(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
+        size /= 1000
+    return ""
+
+
+def run(config: dict, out: str):
+    plans = [model_plan(config, m) for m in config["models"]]
+    lines = [
+        "| model | samples | runs (chip × batch size) | files kept | kept (at most) | one device output folder |",
+        "|---|---|---|---|---|---|",
+    ]
+    for p in plans:
+        lines.append(
+            f"| {p['model']} | {p['samples']:,} | {p['runs']} | {p['kept_files']:,} | {human(p['kept_bytes'])} "
+            f"| {human(p['output_folder_bytes'])} |"
+        )
+    files, kept = sum(p["kept_files"] for p in plans), sum(p["kept_bytes"] for p in plans)
+    largest = max(p["output_folder_bytes"] for p in plans)
+    lines += [
+        f"| all | | {sum(p['runs'] for p in plans)} | {files:,} | {human(kept)} | {human(largest)} |",
+        "",
+        f"Peak: the kept total plus one device output folder per inference job running at once (here at most "
+        f"{human(kept + largest)} with one); an Ascend run holds ais_bench's raw folder beside it while it is "
+        "collected (twice the folder).",
+    ]
+    write_text("\n".join(lines) + "\n", out)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    cli.main(run)

@@ -1,0 +1,66 @@
+"""What a finished run keeps on disk: device outputs are temp() (gone once accuracy, the grid, the PNGs and
+IS/FID have read them), per-sample PNGs only at each model's smallest batch size, and the finished run is up to
+date; asking for more PNGs later reruns only the runs that lack them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import new_workdir, snakemake
+
+pytestmark = pytest.mark.workflow
+
+CONFIG = """
+models: [dcgan, gan]
+batch_sizes: {default: [2, 3]}
+samples: 5
+rounds: 1
+perf: {warmup: 1, warmup_seconds: 0, min_iterations: 2, min_seconds: 0, max_seconds: 5.0, max_cov: 100.0}
+"""
+
+
+def planned(wd, *args) -> set[tuple[str, str]]:
+    """(rule, wildcards) of every job a dry run schedules."""
+    proc = snakemake("-n", "results/tables/perf.csv", "--configfile", "c.yaml", *args, cwd=wd)
+    jobs, rule = set(), None
+    for line in proc.stdout.splitlines():
+        if m := re.fullmatch(r"(?:local)?rule (\w+):", line.strip()):
+            rule = m[1]
+            jobs.add((rule, ""))
+        elif rule and (m := re.match(r"wildcards: (.*)", line.strip())):
+            jobs.discard((rule, ""))
+            jobs.add((rule, m[1]))
+            rule = None
+    return jobs
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    wd = new_workdir(tmp_path_factory.mktemp("scale"))
+    (wd / "c.yaml").write_text(CONFIG)
+    snakemake("results/tables/perf.csv", "-j2", "--configfile", "c.yaml", cwd=wd)
+    return wd
+
+
+def test_a_finished_run_keeps_inputs_reference_pngs_and_records_but_no_device_outputs(finished):
+    r = finished / "results"
+    assert sorted(p.relative_to(r).as_posix() for p in r.glob("*/outputs/*/*")) == [
+        f"{m}/outputs/cpu/bs{bs}_summary.json" for m in ("dcgan", "gan") for bs in (2, 3)
+    ]
+    for model, stems in (("dcgan", [f"noise_{i:04d}" for i in range(5)]), ("gan", [str(i) for i in range(5)])):
+        assert len(list((r / model / "reference").glob("*.bin"))) == 5
+        assert sorted(p.name for p in (r / model / "images/cpu/bs2").iterdir()) == [f"{s}_0.png" for s in stems]
+        assert not (r / model / "images/cpu/bs3").exists()
+        assert sorted(p.name for p in (r / model / "images/cpu").glob("*_grid.png")) == ["bs2_grid.png", "bs3_grid.png"]
+        assert len(list((r / model / "accuracy/cpu").glob("bs*.json"))) == 2
+    assert planned(finished) == set()
+
+
+def test_pngs_at_every_batch_size_rerun_only_the_runs_that_lack_them(finished):
+    jobs = planned(finished, "--config", "images={all_batch_sizes: true}")
+    bs3 = {f"model={m}, chip=cpu, bs=3" for m in ("dcgan", "gan")}
+    # the outputs of bs 3 are gone: its inference runs again, and what reads the new outputs follows
+    assert jobs == {(rule, w) for rule in ("infer_onnxruntime", "accuracy", "images", "pngs") for w in bs3} | {
+        ("tables", "")
+    }
