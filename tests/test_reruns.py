@@ -51,6 +51,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "export_onnx_fixed": {"dgnet"},
         "gemm_peak": NONE,
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "macs": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
@@ -67,6 +68,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "accuracy": ALL_MODELS,
         "gemm_peak": NONE,
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
         "perf_rounds": ALL_MODELS,
@@ -79,6 +81,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "accuracy": ALL_MODELS,
         "gemm_peak": NONE,
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
         "perf_rounds": ALL_MODELS,
@@ -92,6 +95,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "export_onnx": {"biggan", "cyclegan_sat2map", "dcgan", "gan"},
         "export_onnx_fixed": {"dgnet"},
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "macs": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
@@ -109,6 +113,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "export_onnx_fixed": {"dgnet"},
         "gemm_peak": NONE,
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "macs": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
@@ -129,6 +134,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "export_onnx_fixed": {"dgnet"},
         "gemm_peak": NONE,
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "macs": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
@@ -146,6 +152,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "export_onnx_fixed": {"dgnet"},
         "gemm_peak": NONE,
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "macs": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
@@ -161,6 +168,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
     "images.py": {
         "accuracy": ALL_MODELS,
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
         "perf_rounds": ALL_MODELS,
@@ -174,6 +182,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
     "inputs.py": {
         "accuracy": ALL_MODELS,
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
         "perf_rounds": ALL_MODELS,
@@ -186,6 +195,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "export_onnx": {"biggan", "cyclegan_sat2map", "dcgan", "gan"},
         "export_onnx_fixed": {"dgnet"},
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "macs": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
@@ -201,6 +211,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "accuracy": {"biggan"},
         "export_onnx": {"biggan"},
         "images": {"biggan"},
+        "pngs": {"biggan"},
         "infer_onnxruntime": {"biggan"},
         "macs": {"biggan"},
         "perf_onnxruntime": {"biggan"},
@@ -216,6 +227,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "accuracy": {"cyclegan_sat2map"},
         "export_onnx": {"cyclegan_sat2map"},
         "images": {"cyclegan_sat2map"},
+        "pngs": {"cyclegan_sat2map"},
         "infer_onnxruntime": {"cyclegan_sat2map"},
         "macs": {"cyclegan_sat2map"},
         "perf_onnxruntime": {"cyclegan_sat2map"},
@@ -229,6 +241,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "accuracy": {"dcgan"},
         "export_onnx": {"dcgan"},
         "images": {"dcgan"},
+        "pngs": {"dcgan"},
         "infer_onnxruntime": {"dcgan"},
         "macs": {"dcgan"},
         "perf_onnxruntime": {"dcgan"},
@@ -242,6 +255,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "accuracy": {"dgnet"},
         "export_onnx_fixed": {"dgnet"},
         "images": {"dgnet"},
+        "pngs": {"dgnet"},
         "infer_onnxruntime": {"dgnet"},
         "macs": {"dgnet"},
         "perf_onnxruntime": {"dgnet"},
@@ -256,6 +270,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "accuracy": {"gan"},
         "export_onnx": {"gan"},
         "images": {"gan"},
+        "pngs": {"gan"},
         "infer_onnxruntime": {"gan"},
         "macs": {"gan"},
         "perf_onnxruntime": {"gan"},
@@ -270,6 +285,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "export_onnx": {"biggan", "cyclegan_sat2map", "dcgan", "gan"},
         "export_onnx_fixed": {"dgnet"},
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "macs": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
@@ -286,6 +302,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "export_onnx": {"biggan", "cyclegan_sat2map", "dcgan", "gan"},
         "export_onnx_fixed": {"dgnet"},
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "macs": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
@@ -299,6 +316,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "export_onnx": {"biggan", "cyclegan_sat2map", "dcgan", "gan"},
         "export_onnx_fixed": {"dgnet"},
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "macs": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
@@ -310,6 +328,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
     "onnxgraph.py": {
         "accuracy": ALL_MODELS,
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "macs": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
@@ -322,6 +341,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
     "photos.py": {
         "accuracy": ALL_MODELS,
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
         "perf_rounds": ALL_MODELS,
@@ -335,6 +355,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
     "preprocess.py": {
         "accuracy": ALL_MODELS,
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
         "perf_rounds": ALL_MODELS,
@@ -352,6 +373,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "export_onnx_fixed": {"dgnet"},
         "gemm_peak": NONE,
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "macs": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
@@ -368,6 +390,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
     "runner.py": {
         "accuracy": ALL_MODELS,
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "quality": {"biggan", "dgnet"},
         "tables": NONE,
@@ -375,6 +398,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
     "samples.py": {
         "accuracy": ALL_MODELS,
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
         "perf_rounds": ALL_MODELS,
@@ -390,6 +414,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "export_onnx_fixed": {"dgnet"},
         "gemm_peak": NONE,
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "macs": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
@@ -408,6 +433,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "export_onnx_fixed": {"dgnet"},
         "gemm_peak": NONE,
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "macs": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
@@ -423,6 +449,7 @@ TABLE: dict[str, dict[str, set[str]]] = {
         "accuracy": ALL_MODELS,
         "gemm_peak": NONE,
         "images": ALL_MODELS,
+        "pngs": ALL_MODELS,
         "infer_onnxruntime": ALL_MODELS,
         "perf_onnxruntime": ALL_MODELS,
         "perf_rounds": ALL_MODELS,
@@ -466,7 +493,9 @@ def finished(tmp_path_factory) -> list[Path]:
             shutil.copy(src, wd / name)
     (wd / "t.yaml").write_text(CONFIG)
     subprocess.run(
-        [sys.executable, "-m", "snakemake", "-j2", "results/tables/perf.csv", "--configfile", "t.yaml"],
+        # outputs kept: TABLE is what each module's code feeds (a consumer of a deleted temp() output also
+        # reruns its producer: tests/test_scale.py)
+        [sys.executable, "-m", "snakemake", "--notemp", "-j2", "results/tables/perf.csv", "--configfile", "t.yaml"],
         cwd=wd,
         capture_output=True,
         check=True,
@@ -607,7 +636,7 @@ def test_the_scheduler_keeps_one_wakeup_timer_pending():
 
 def test_no_stage_after_the_reference_runs_the_checkpoint_loader():
     own = ["ganinfer.models.dgnet", "ganinfer.declared", "ganinfer.backends.openvino"]
-    for script in ("accuracy.py", "images.py", "infer.py", "perf.py", "tables.py", "plots.py"):
+    for script in ("accuracy.py", "images.py", "pngs.py", "infer.py", "perf.py", "tables.py", "plots.py"):
         files = job_sources(SCRIPTS / script, ["ganinfer.models.dgnet"], own, cwd=ROOT)
         assert not {"scripts/ganinfer/checkpoint.py", "scripts/ganinfer/networks.py"} & set(files), script
         assert "scripts/ganinfer/models/dgnet.py" not in files
