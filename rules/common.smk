@@ -211,13 +211,12 @@ def accuracy_files(wildcards=None):
 
 
 def png_dirs(wildcards=None):
-    """Per-sample PNG folders of the image models: at the smallest batch size, or at every batch
-    size with images.all_batch_sizes."""
-    every = config["images"]["all_batch_sizes"]
+    """Per-sample PNG folders (images.pngs)."""
     return [
         f"results/{m}/images/{c}/bs{b}"
-        for m, c, b in combos()
-        if registry.get(m).postprocess != "none" and (every or b == smallest_bs(m))
+        for m in config["models"]
+        for c in config["chips"]
+        for b in config_checks.png_batch_sizes(config, m)
     ]
 
 
@@ -279,6 +278,11 @@ def plot_outputs(kind):
 # most while timed jobs wait their turn (ganinfer.scheduling).
 TIMED_PRIORITY = -1
 coalesce_reevaluations()
+
+
+# The reference runs before the inference runs it is compared with, so that each device output
+# folder (temp) is read and deleted as soon as its inference ends instead of waiting for it.
+REFERENCE_PRIORITY = 1
 
 
 def round_priority(wildcards):

@@ -43,7 +43,7 @@ rule images:
         "../scripts/images.py"
 
 
-# one PNG per sample (asked for at the smallest batch size, or every one: images.all_batch_sizes)
+# one PNG per sample, of the runs images.pngs names
 rule pngs:
     input:
         outputs="results/{model}/outputs/{chip}/bs{bs}",

@@ -11,6 +11,7 @@ rule reference:
         "results/benchmarks/reference/{model}.tsv"
     wildcard_constraints:
         model=NETWORK_MODELS,
+    priority: REFERENCE_PRIORITY
     conda:
         "../envs/torch.yaml"
     # the accuracy runs' threads (infer_onnxruntime): untimed, so it need not claim every core as the
@@ -37,6 +38,7 @@ rule reference_onnxruntime:
         "results/benchmarks/reference/{model}.tsv"
     wildcard_constraints:
         model=ONNX_MODELS,
+    priority: REFERENCE_PRIORITY
     conda:
         "../envs/onnxruntime.yaml"
     threads: 2

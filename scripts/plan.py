@@ -34,9 +34,7 @@ def model_plan(config: dict, model: str) -> dict:
     sizes, chips = lookups.batch_sizes(config, model), config["chips"]
     runs = len(sizes) * len(chips)
     out_bytes = 4 * math.prod(spec.output.shape)
-    png_runs = 0
-    if spec.postprocess != "none":
-        png_runs = len(chips) * (len(sizes) if config["images"]["all_batch_sizes"] else 1)
+    png_runs = len(chips) * len(lookups.png_batch_sizes(config, model))
     channels, height, width = spec.output.shape[-3:]
     kept_files = n * len(spec.inputs) + n + n * png_runs + 4 * runs
     kept_bytes = (
@@ -80,8 +78,7 @@ def run(config: dict, out: str):
         f"| all | | {sum(p['runs'] for p in plans)} | {files:,} | {human(kept)} | {human(largest)} |",
         "",
         f"Peak: the kept total plus one device output folder per inference job running at once (here at most "
-        f"{human(kept + largest)} with one); an Ascend run holds ais_bench's raw folder beside it while it is "
-        "collected (twice the folder).",
+        f"{human(kept + largest)} with one).",
     ]
     write_text("\n".join(lines) + "\n", out)
     print("\n".join(lines))

@@ -265,6 +265,16 @@ def batch_sizes(config: dict, model: str) -> list[int]:
     return [int(bs) for bs in sizes]
 
 
+def png_batch_sizes(config: dict, model: str) -> list[int]:
+    """The batch sizes whose runs get one PNG per sample (images.pngs): the quality source (the smallest
+    batch size of a model with a quality metric), every image model's smallest, or all."""
+    spec, sizes = registry.get(model), batch_sizes(config, model)
+    which = config["images"]["pngs"]
+    if spec.postprocess == "none" or (which == "quality" and spec.quality is None):
+        return []
+    return sizes if which == "all" else [min(sizes)]
+
+
 def sample_count(config: dict, model: str):
     """A number, or "all" (every image of the model's dataset folder)."""
     samples = config["samples"]
