@@ -1,6 +1,8 @@
 # Accuracy run (every sample) and performance run (timed, nothing kept) are separate jobs.
-# The accuracy run's per-sample outputs are temp(): deleted once accuracy, images and quality
-# have read them (Snakemake's --notemp keeps them); its summary stays. The in-process session rules (named onnxruntime) serve cpu, cpu-fp16,
+# The accuracy run's per-sample outputs are temp(): deleted once accuracy, images, pngs and quality
+# have read them (Snakemake's --notemp keeps them); its summary stays. It starts once its model's
+# reference exists (an ancient() input: order only, a rebuilt reference does not rerun it), so no
+# output folder waits on disk for the slow reference: at most one per running inference job. The in-process session rules (named onnxruntime) serve cpu, cpu-fp16,
 # cuda, tensorrt and openvino, each through the session the backend registry gives its chip
 # (ONNX Runtime, its fp16 emulation for cpu-fp16, or OpenVINO for openvino), and Ascend chips
 # with ascend.runtime ort-cann;
@@ -13,6 +15,7 @@ rule infer_onnxruntime:
         unpack(session_inputs),
         onnx="results/{model}/onnx/{model}_bs{bs}.onnx",
         inputs="results/{model}/inputs",
+        reference=ancient("results/{model}/reference"),
         code=code("infer.py"),
     output:
         outputs=temp(directory("results/{model}/outputs/{chip}/bs{bs}")),
@@ -66,6 +69,7 @@ rule infer_ais_bench:
     input:
         om="results/{model}/om/{model}_bs{bs}_{chip}.om",
         inputs="results/{model}/inputs",
+        reference=ancient("results/{model}/reference"),
     output:
         outputs=temp(directory("results/{model}/outputs/{chip}/bs{bs}")),
         summary="results/{model}/outputs/{chip}/bs{bs}_summary.json",
