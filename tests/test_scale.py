@@ -71,3 +71,28 @@ def test_more_pngs_rerun_only_the_runs_that_lack_them(finished):
         pngs = sorted((finished / "results" / model / "images/cpu/bs2").glob("*.png"))
         assert [p.name for p in pngs] == [f"{s}_0.png" for s in names]
         assert pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_plan_counts_what_the_run_keeps(finished):
+    snakemake("results/plan.md", "-j1", "--configfile", "c.yaml", cwd=finished)
+    rows = {
+        line.split(" | ")[0].strip("| "): line.strip("|").split(" | ")
+        for line in (finished / "results/plan.md").read_text().splitlines()
+        if line.startswith("| dcgan") or line.startswith("| gan")
+    }
+    block = 4096
+    for model, graph in (("dcgan", "dcgan"), ("gan", "gan")):
+        weights = (finished / f"resources/weights/{model}.pth").stat().st_size
+        graphs = 3 * block * -(-weights // block)  # the export and two simplified graphs
+        # 5 input files, 5 reference outputs, 2 summaries and 2 accuracy files (a block each), no PNGs
+        expected = (5 + 5 + 4) * block + graphs
+        assert rows[model][1:4] == ["5", "2", f"{5 + 5 + 4 + 3:,}"], rows[model]
+        assert rows[model][4] == f"{expected / 1e6:,.1f} MB" if expected >= 1e6 else f"{expected / 1e3:,.1f} KB"
+        data = [
+            *(finished / f"results/{model}/inputs").rglob("*.bin"),
+            *(finished / f"results/{model}/reference").glob("*.bin"),
+        ]
+        assert len(data) == 10 and all(p.stat().st_size <= block for p in data)
+        onnx = sorted((finished / f"results/{model}/onnx").glob(f"{graph}*.onnx"))
+        assert len(onnx) == 3  # each graph about the size of the checkpoint
+        assert sum(p.stat().st_size for p in onnx) == pytest.approx(graphs, rel=0.02)
