@@ -74,9 +74,9 @@ lint: $(VENV)/.dev
 # vs cpu side by side, then the BigGAN reference stage (batch 1 and accuracy.reference_batch) vs ONNX
 # Runtime's accuracy run with the full-scale estimate (ABBA pairs); prints figures
 benchmark: $(VENV)/.runtime
-	$(BIN)/python scripts/benchmark_harness.py
-	$(BIN)/python scripts/benchmark_openvino.py
-	$(BIN)/python scripts/benchmark_reference.py
+	$(BIN)/python benchmarks/harness.py
+	$(BIN)/python benchmarks/openvino_chip.py
+	$(BIN)/python benchmarks/reference_stage.py
 
 # mutation score of the fast tests over the numeric and I/O modules (mutmut, one worker; not part of
 # `make test`); prints killed / survived / total and every mutant not killed; see docs/mutation.md

@@ -57,7 +57,7 @@ class OrtSession:
         shared: bool = False,
     ):
         """``tune``: a function given the SessionOptions before the session is made (benchmarks of the
-        session settings, scripts/benchmark_ort_settings.py). ``shared``: the run shares the cores with
+        session settings, benchmarks/ort_settings.py). ``shared``: the run shares the cores with
         other jobs (the untimed accuracy runs), so idle intra-op threads sleep instead of spinning: two
         DCGAN bs1 runs of 2 threads side by side on the 2-core EPYC VM took 2.6 s instead of 4.3 s."""
         import onnxruntime as ort
