@@ -22,12 +22,12 @@ from ganinfer.bench import BenchSettings
 
 
 def _level(name):
-    def tune(opts):
+    def change(opts):
         import onnxruntime as ort
 
         opts.graph_optimization_level = getattr(ort.GraphOptimizationLevel, name)
 
-    return tune
+    return change
 
 
 def _entry(key, value):
@@ -49,10 +49,24 @@ VARIANTS = {
 }
 
 
+class VariantSession(OrtSession):
+    """The perf job's session with one setting changed: ``change`` is given its SessionOptions."""
+
+    def __init__(self, onnx: str, threads: int, change):
+        self.change = change
+        super().__init__(onnx, "cpu", threads)
+
+    def session_options(self, threads: int, shared: bool):
+        opts = super().session_options(threads, shared)
+        self.change(opts)
+        return opts
+
+
 def compare(onnx: Path, feeds, bs: int, variant: str, threads: int, settings, pairs: int) -> dict:
-    baseline = OrtSession(str(onnx), "cpu", threads)
-    tuned = OrtSession(str(onnx), "cpu", threads, tune=VARIANTS[variant])
-    sessions = {"baseline": baseline, "variant": tuned}
+    sessions = {
+        "baseline": OrtSession(str(onnx), "cpu", threads),
+        "variant": VariantSession(str(onnx), threads, VARIANTS[variant]),
+    }
     fps = abba(pairs, {n: lambda s=s: perf_fps(s, feeds, bs, settings)[0] for n, s in sessions.items()})
     ratios = paired_ratios(fps["variant"], fps["baseline"])
     return {"variant": variant, "baseline_fps": fps["baseline"], "variant_fps": fps["variant"], "ratios": ratios}
