@@ -56,8 +56,8 @@ class OrtSession:
         shared: bool = False,
     ):
         """``shared``: the run shares the cores with other jobs (the untimed accuracy runs), so idle intra-op
-        threads sleep instead of spinning: two DCGAN bs1 runs of 2 threads side by side on the 2-core EPYC VM
-        took 2.6 s instead of 4.3 s."""
+        threads sleep instead of spinning: two such runs side by side finish sooner
+        (docs/benchmarking.md#figures-behind-design-choices)."""
         import onnxruntime as ort
 
         providers = ort_providers(chip, provider_options)
