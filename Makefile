@@ -4,18 +4,19 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 JOBS ?= 4
-# bytecode is written on first import (uv does not compile): a cold run imports 3,400 of the venv's
-# 12,200 modules, and compiling them all up front took 27 s of it on the 2-core EPYC VM; a
-# PYTHONDONTWRITEBYTECODE in the caller's environment would make every job compile its imports again
+# bytecode is written on first import (uv does not compile): a cold run imports a fraction of the venv's
+# modules, so compiling them all up front costs more than it saves
+# (docs/benchmarking.md#figures-behind-design-choices); a PYTHONDONTWRITEBYTECODE in the caller's
+# environment would make every job compile its imports again
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run readme test test-cluster lint config-doc benchmark mutation gpu clean
 
-# uv installs the pinned wheels (hard links into its cache once it holds them): a fresh venv took
-# 6.5 s (11-12 s with an empty uv cache) where pip took 21-25 s, on the 2-core EPYC VM. uv does not
-# read pip's configuration, so pip's find-links (where a local wheel of the CPU torch build may lie)
-# are passed on; set UV_INDEX_URL for a private index. The base Python's pip (22.3 or newer) installs
-# uv into the venv.
+# uv installs the pinned wheels (hard links into its cache once it holds them), a fresh venv in a
+# fraction of pip's time (docs/benchmarking.md#figures-behind-design-choices). uv does not read pip's
+# configuration, so pip's find-links (where a local wheel of the CPU torch build may lie) are passed
+# on; set UV_INDEX_URL for a private index. The base Python's pip (22.3 or newer) installs uv into
+# the venv.
 UV_VERSION := 0.13.9
 PIP_VERSION := 26.3
 FIND_LINKS = $(or $(PIP_FIND_LINKS),$(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
@@ -74,9 +75,9 @@ lint: $(VENV)/.dev
 # vs cpu side by side, then the BigGAN reference stage (batch 1 and accuracy.reference_batch) vs ONNX
 # Runtime's accuracy run with the full-scale estimate (ABBA pairs); prints figures
 benchmark: $(VENV)/.runtime
-	$(BIN)/python scripts/benchmark_harness.py
-	$(BIN)/python scripts/benchmark_openvino.py
-	$(BIN)/python scripts/benchmark_reference.py
+	$(BIN)/python benchmarks/harness.py
+	$(BIN)/python benchmarks/openvino_chip.py
+	$(BIN)/python benchmarks/reference_stage.py
 
 # mutation score of the fast tests over the numeric and I/O modules (mutmut, one worker; not part of
 # `make test`); prints killed / survived / total and every mutant not killed; see docs/mutation.md

@@ -108,3 +108,19 @@ def test_relative_links_resolve(page):
 
 def test_readme_is_at_most_200_lines():
     assert len((ROOT / "README.md").read_text().splitlines()) <= 200
+
+
+def test_the_code_s_links_to_the_docs_resolve():
+    """Comments and docstrings cite a page as docs/<page>.md, or docs/<page>.md#<anchor> for a section (the figures
+    behind a design choice, say): each page exists and each anchor is one of its headings."""
+    code = [ROOT / "Makefile", ROOT / "Snakefile"]
+    for folder in ("scripts", "rules", "benchmarks", "profiles", "tools"):
+        code += [p for p in sorted((ROOT / folder).rglob("*")) if p.suffix in (".py", ".smk", ".yaml")]
+    cited, broken = 0, []
+    for path in code:
+        for m in re.finditer(r"\bdocs/([\w-]+\.md)(?:#([\w-]+))?", path.read_text()):
+            cited += 1
+            page = ROOT / "docs" / m.group(1)
+            if not page.exists() or (m.group(2) and m.group(2) not in anchors(page)):
+                broken.append(f"{path.relative_to(ROOT)}: {m.group(0)}")
+    assert cited and not broken, broken

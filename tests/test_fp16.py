@@ -170,6 +170,21 @@ def test_the_chip_rounds_each_op_output_to_fp16_and_overflows_past_65504(planted
     assert np.abs(kept - fp32).max() > 1e-4  # fp16 rounding is there
 
 
+def test_the_chip_session_keeps_its_identities_and_the_shared_runs_setting(planted):
+    """The fp16 session's options: the plain session's (threads, no spinning when shared) plus the
+    EliminateIdentity rewrite off, which holds the fp16 barriers."""
+    path, _ = planted
+    for shared, spinning in ((True, "0"), (False, None)):
+        opts = open_session(str(path), "cpu-fp16", 2, {"keep_dtype": []}, shared=shared).session.get_session_options()
+        assert opts.get_session_config_entry("optimization.disable_specified_optimizers") == "EliminateIdentity"
+        assert opts.intra_op_num_threads == 2 and opts.inter_op_num_threads == 1
+        if spinning:
+            assert opts.get_session_config_entry("session.intra_op.allow_spinning") == spinning
+        else:
+            with pytest.raises(Exception, match="allow_spinning"):
+                opts.get_session_config_entry("session.intra_op.allow_spinning")
+
+
 def test_the_keep_file_is_in_atc_format(planted, tmp_path):
     keep = KeepList(("InstanceNormalization", "Pow", "ReduceMean"), ("/dec/model.3/norm/Div",))
     keepdtype.write(keep, tmp_path / "keep.cfg")

@@ -7,6 +7,7 @@ the released configuration (70.4 M parameters) and export it once (~282 MB of ON
 from __future__ import annotations
 
 import collections
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ import torch
 from ganinfer.models import biggan
 from ganinfer.preprocess import biggan_inputs
 
-SMALL = {**biggan.DEMO_HPARAMS, "ch": 8, "n_classes": 10}
+SMALL = {**asdict(biggan.HParams()), "ch": 8, "n_classes": 10}
 FULL_PARAMS = 70_433_988
 FULL_KEYS = 166
 FULL_SHAPES = {
@@ -112,7 +113,7 @@ def _export(model, path, batch=1):
 @pytest.fixture(scope="module")
 def full_sd():
     torch.manual_seed(0)
-    return biggan.build(**biggan.DEMO_HPARAMS).state_dict()
+    return biggan.build().state_dict()
 
 
 def test_full_size_keys_shapes_and_params(full_sd):
@@ -130,7 +131,7 @@ def test_full_size_keys_shapes_and_params(full_sd):
     assert not any(k.endswith(("gain.bias", "theta.bias", "o.bias")) for k in full_sd)
     sn_layers = [k for k in full_sd if k.endswith(".u0")]
     assert len(sn_layers) == 41
-    model = biggan.build(**biggan.DEMO_HPARAMS)
+    model = biggan.build()
     assert sum(p.numel() for p in model.parameters()) == FULL_PARAMS
     assert sum(b.numel() for b in model.buffers()) == 63_644
 
@@ -140,7 +141,7 @@ def test_full_size_module_prefix_round_trip(full_sd, tmp_path):
     torch.save({f"module.{k}": v for k, v in full_sd.items()}, path)
     sd = {k.removeprefix("module."): v for k, v in torch.load(path, map_location="cpu", weights_only=True).items()}
     hp = biggan.hparams_from_state_dict(sd)
-    assert hp == biggan.DEMO_HPARAMS
+    assert hp == asdict(biggan.HParams())
     model = biggan.build(**hp)
     model.load_state_dict(sd, strict=True)
     for k, v in model.state_dict().items():
@@ -149,7 +150,7 @@ def test_full_size_module_prefix_round_trip(full_sd, tmp_path):
 
 def test_full_size_onnx_export_size(full_sd, tmp_path):
     """The folded full model exports as plain Conv/Gemm: ~282 MB (833 MB with the SN subgraphs left in)."""
-    model = biggan.build(**biggan.DEMO_HPARAMS)
+    model = biggan.build()
     model.load_state_dict(full_sd, strict=True)
     model.eval()
     biggan.finalize(model)

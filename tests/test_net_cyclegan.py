@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import time
 import warnings
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -80,7 +81,7 @@ def test_full_size_keys_shapes_params(full, padding):
     assert not [k for k in sd if any(f"conv_block.{p}." in k for p in other)]
     outer = {int(k.split(".")[1]) for k in sd if "conv_block" not in k}
     assert outer == {1, 4, 7, 19, 22, 26}
-    assert shapes == {k: list(v) for k, v in cyclegan.expected_shapes(padding=padding).items()}
+    assert shapes == {k: list(v) for k, v in cyclegan.expected_shapes(cyclegan.HParams(padding=padding)).items()}
     pads = [type(m).__name__ for m in (model.model[0], model.model[25])]
     assert pads == ["ReflectionPad2d"] * 2 if padding == "reflect" else pads == ["ZeroPad2d"] * 2
 
@@ -88,11 +89,12 @@ def test_full_size_keys_shapes_params(full, padding):
 @pytest.mark.parametrize("padding", LAYOUTS)
 def test_hparams_from_state_dict_full(full, padding):
     hp = cyclegan.hparams_from_state_dict(full[padding].state_dict())
-    assert hp == {"input_nc": 3, "output_nc": 3, "ngf": 64, "n_blocks": 9, "padding": padding}
+    assert hp == {"input_nc": 3, "output_nc": 3, "ngf": 64, "n_blocks": 9, "padding": padding, "use_dropout": False}
 
 
 def test_demo_hparams_and_init(full):
-    assert cyclegan.DEMO_HPARAMS == {"input_nc": 3, "output_nc": 3, "ngf": 64, "n_blocks": 9, "padding": "zero"}
+    demo = {"input_nc": 3, "output_nc": 3, "ngf": 64, "n_blocks": 9, "padding": "zero", "use_dropout": False}
+    assert asdict(cyclegan.HParams()) == demo
     sd = full["zero"].state_dict()
     weights = torch.cat([v.flatten() for k, v in sd.items() if k.endswith(".weight")])
     assert abs(weights.std().item() - 0.02) < 5e-4
@@ -133,7 +135,7 @@ def test_clean_state_dict_drops_old_instance_norm_stats(full, padding):
 def test_hparams_roundtrip_reduced(padding, hp):
     sd = cyclegan.build(padding=padding, **hp).state_dict()
     got = cyclegan.hparams_from_state_dict(sd)
-    assert got == {"input_nc": 3, "output_nc": 3, "padding": padding, **hp}
+    assert got == {"input_nc": 3, "output_nc": 3, "padding": padding, "use_dropout": False, **hp}
     cyclegan.build(**got).load_state_dict(sd, strict=True)
 
 
@@ -148,7 +150,7 @@ def test_dropout_layout_detected(padding):
 def test_hparams_rejects_other_networks():
     with pytest.raises(KeyError):
         cyclegan.hparams_from_state_dict({"l1.0.weight": torch.zeros(8192, 100)})
-    sd = cyclegan.build(ngf=4, n_blocks=2).state_dict()
+    sd = cyclegan.build(padding="reflect", ngf=4, n_blocks=2).state_dict()
     bad = dict(sd, **{"model.4.weight": torch.zeros(9, 4, 3, 3)})
     with pytest.raises(ValueError):
         cyclegan.hparams_from_state_dict(bad)
@@ -180,7 +182,7 @@ def test_project_loader_strict_load(tmp_path):
 
     spec = registry.get("cyclegan_sat2map")
     loaded, hp = networks.load_generator(spec, str(path))
-    assert hp == {"input_nc": 3, "output_nc": 3, "padding": "zero", **SMALL}
+    assert hp == {"input_nc": 3, "output_nc": 3, "padding": "zero", "use_dropout": False, **SMALL}
     x = torch.randn(1, 3, 32, 32)
     with torch.no_grad():
         torch.testing.assert_close(loaded(x), model(x))

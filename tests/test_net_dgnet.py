@@ -8,6 +8,7 @@ import collections
 import copy
 import time
 import warnings
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -60,7 +61,7 @@ FACT_SHAPES = {
 
 def _model(seed: int = 0, **hparams) -> dgnet.DGNet:
     torch.manual_seed(seed)
-    model = dgnet.build(**{**dgnet.DEMO_HPARAMS, **hparams})
+    model = dgnet.build(**hparams)
     dgnet.demo_init(model)
     return model.eval()
 
@@ -109,7 +110,7 @@ def test_full_size_keys_shapes_params(full):
 def test_hparams_and_strict_round_trip(full):
     sd = full.state_dict()
     hp = dgnet.hparams_from_state_dict(sd)
-    assert hp == dgnet.DEMO_HPARAMS
+    assert hp == asdict(dgnet.HParams())
     torch.manual_seed(123)
     other = dgnet.build(**hp)
     result = other.load_state_dict(sd, strict=True)
@@ -137,7 +138,7 @@ def test_loads_split_checkpoints_under_prefixes(full, tmp_path):
 def test_small_hparams_round_trip(small):
     sd = small.state_dict()
     assert len(sd) == GEN_KEYS + ID_KEYS  # reduced widths keep the structure
-    assert dgnet.hparams_from_state_dict(sd) == {**dgnet.DEMO_HPARAMS, **SMALL}
+    assert dgnet.hparams_from_state_dict(sd) == {**asdict(dgnet.HParams()), **SMALL}
     dgnet.build(**dgnet.hparams_from_state_dict(sd)).load_state_dict(sd, strict=True)
 
 
@@ -161,7 +162,7 @@ def test_wrong_architecture_raises(small):
     with pytest.raises((KeyError, ValueError)):
         dgnet.hparams_from_state_dict(odd_encoder)
     with pytest.raises(ValueError):
-        dgnet.build(**{**dgnet.DEMO_HPARAMS, "width": 8})  # id_dim 2048 vs a 256-wide ResNet
+        dgnet.build(width=8)  # id_dim 2048 vs a 256-wide ResNet
 
 
 # ---------------------------------------------------------------- the rewritten pieces

@@ -1,9 +1,12 @@
 """DCGAN and vanilla GAN generators against the upstream key/shape facts."""
 
+from dataclasses import asdict
+
 import pytest
 import torch
 
 from ganinfer import networks, registry
+from ganinfer.config import demo_hparams
 from ganinfer.errors import InputError
 from ganinfer.models import dcgan, gan
 
@@ -60,7 +63,7 @@ def n_params(module):
 
 
 def test_dcgan_ascend_variant_matches_upstream_keys_and_sizes():
-    g = dcgan.build(**dcgan.DEMO_HPARAMS)
+    g = dcgan.build()
     assert shapes(g) == DCGAN_KEYS_ASCEND
     assert n_params(g) == 1_012_737
 
@@ -82,12 +85,12 @@ def test_dcgan_hparams_are_read_from_tensor_shapes(hparams, params):
 
 
 def test_dcgan_batchnorm_eps_is_upstreams():
-    g = dcgan.build(**dcgan.DEMO_HPARAMS)
+    g = dcgan.build()
     assert [m.eps for m in g.modules() if isinstance(m, torch.nn.BatchNorm2d)] == [1e-5, 0.8, 0.8]
 
 
 def test_gan_matches_upstream_keys_and_sizes():
-    g = gan.build(**gan.DEMO_HPARAMS)
+    g = gan.build()
     assert shapes(g) == GAN_KEYS
     assert len(GAN_KEYS) == 25
     assert n_params(g) == 1_510_032
@@ -111,7 +114,7 @@ def test_dcgan_checkpoint_layout_with_module_prefix_loads_strictly(tmp_path):
 
 def test_gan_bare_state_dict_loads_strictly(tmp_path):
     torch.manual_seed(2)
-    g = gan.build(**gan.DEMO_HPARAMS)
+    g = gan.build()
     path = tmp_path / "generator_8p_0.0008_128.pth"
     torch.save({f"module.{k}": v for k, v in g.state_dict().items()}, path)
     loaded, _ = networks.load_generator(registry.get("gan"), str(path))
@@ -132,7 +135,7 @@ def test_uninitialized_build_skips_the_initializers_and_loading_draws_nothing(tm
     assert torch.equal(torch.rand(3), expected)
     assert layer.weight.shape == (64, 64)
 
-    g = gan.build(**gan.DEMO_HPARAMS)
+    g = gan.build()
     path = tmp_path / "gan_fp16.pth"
     torch.save({k: v.half() for k, v in g.state_dict().items()}, path)
     torch.manual_seed(6)
@@ -147,10 +150,10 @@ def test_uninitialized_build_skips_the_initializers_and_loading_draws_nothing(tm
 
 def test_wrong_architecture_is_one_clear_error(tmp_path):
     path = tmp_path / "gan.pth"
-    torch.save(gan.build(**gan.DEMO_HPARAMS).state_dict(), path)
+    torch.save(gan.build().state_dict(), path)
     with pytest.raises(InputError, match=r"gan\.pth: expected the dcgan generator under key 'G'"):
         networks.load_generator(registry.get("dcgan"), str(path))
-    torch.save({"G": gan.build(**gan.DEMO_HPARAMS).state_dict()}, path)
+    torch.save({"G": gan.build().state_dict()}, path)
     with pytest.raises(InputError, match=r"not a DCGAN .* checkpoint .*weights\.dcgan\.path"):
         networks.load_generator(registry.get("dcgan"), str(path))
 
@@ -165,3 +168,12 @@ def test_demo_weights_are_seeded_and_in_the_real_layout():
     # upstream weights_init_normal: conv weights N(0, 0.02)
     assert abs(float(a["G"]["conv_blocks.2.weight"].std()) - 0.02) < 0.002
     assert isinstance(networks.demo_checkpoint(registry.get("gan"), seed=0)["model.0.weight"], torch.Tensor)
+
+
+def test_the_config_check_reads_each_network_s_defaults_from_its_source():
+    """ganinfer.config reads a network's HParams defaults without importing torch: the values the class gives;
+    a demo architecture override changes that size alone."""
+    for name in ("biggan", "cyclegan", "dcgan", "dgnet", "gan"):
+        assert demo_hparams(name) == asdict(networks.network_module(name).HParams()), name
+    sd = networks.demo_checkpoint(registry.get("dcgan"), 0, {"width": 8})["G"]
+    assert dcgan.hparams_from_state_dict(sd) == {**demo_hparams("dcgan"), "width": 8}

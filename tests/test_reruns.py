@@ -2,7 +2,8 @@
 outputs feed), a finished run copied to another folder schedules nothing, and the library has no import cycle.
 
 One finished run of five built-in models (one per network module) at reduced widths; every module under
-scripts/ganinfer/ gets a comment appended in a copy of it, and a dry run's jobs are compared with TABLE.
+scripts/ganinfer/ gets a comment appended in a copy of it, and a dry run's jobs are compared with TABLE. The
+benchmarks (benchmarks/) are no stage: an edit of one schedules nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from ganinfer.sources import job_sources
 
 pytestmark = pytest.mark.workflow
 
-WORKFLOW = ("Snakefile", "rules", "scripts", "config", "envs", "report", "profiles", "README.md")
+WORKFLOW = ("Snakefile", "rules", "scripts", "benchmarks", "config", "envs", "report", "profiles", "README.md")
+BENCHMARKS = ROOT / "benchmarks"
 CONFIG = """
 models: [dcgan, gan, biggan, cyclegan_sat2map, dgnet]
 chips: [cpu]
@@ -508,8 +510,9 @@ def test_a_finished_run_copied_elsewhere_schedules_nothing(finished):
         assert dry_run(wd) == {}, wd
 
 
-def edit_and_dry_run(wd: Path, module: str):
-    path = wd / "scripts/ganinfer" / module
+def edit_and_dry_run(wd: Path, source: str):
+    """The jobs of a dry run after a comment is appended to ``source`` (a path in the run's folder)."""
+    path = wd / source
     saved = path.with_name(path.name + ".saved")
     shutil.copy2(path, saved)
     try:
@@ -529,7 +532,9 @@ def test_every_library_and_network_module_reruns_exactly_its_jobs(finished):
     assert modules == sorted(TABLE), "a module without a row in TABLE (or a row without its module)"
     halves = [modules[0::2], modules[1::2]]  # the run and its copy, side by side
     with ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(lambda wd, ms: {m: edit_and_dry_run(wd, m) for m in ms}, finished, halves))
+        results = list(
+            pool.map(lambda wd, ms: {m: edit_and_dry_run(wd, f"scripts/ganinfer/{m}") for m in ms}, finished, halves)
+        )
     got = {m: r for part in results for m, r in part.items()}
     wrong = {m: {r: sorted(ms) for r, ms in jobs.items()} for m, jobs in got.items() if jobs != TABLE[m]}
     assert not wrong, "\n".join(f"{m}: {jobs}" for m, jobs in wrong.items())
@@ -541,6 +546,26 @@ def test_every_library_and_network_module_reruns_exactly_its_jobs(finished):
     # the checkpoint loader is no input of accuracy, images, inference or timing: they follow only when
     # the reference or the graph they read is rebuilt (its downstream), never for their own code
     assert all(dry_run(wd) == {} for wd in finished)  # every edit undone with its mtime
+
+
+def test_no_job_runs_a_benchmark(finished):
+    names = sorted(p.name for p in BENCHMARKS.glob("*.py"))
+    assert "common.py" in names and len(names) > 1
+    for name in names:
+        assert edit_and_dry_run(finished[0], f"benchmarks/{name}") == {}, name
+
+
+def test_no_benchmark_imports_another():
+    """What the benchmarks share is in benchmarks/common.py; none imports another benchmark."""
+    names = {p.stem for p in BENCHMARKS.glob("*.py")}
+    for path in BENCHMARKS.glob("*.py"):
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+        assert imported & names <= {"common"} - {path.stem}, path.name
 
 
 def test_job_sources_give_a_model_its_own_network_only_where_the_stage_runs_networks(tmp_path):

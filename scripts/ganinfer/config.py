@@ -145,11 +145,12 @@ def check_contradictions(config: dict) -> None:
 
 
 def demo_hparams(network: str) -> dict:
-    """``DEMO_HPARAMS`` of a network module, read from its source (importing it needs torch)."""
+    """The defaults of a network module's ``HParams`` (the demo architecture), read from its source (importing
+    it needs torch)."""
     tree = ast.parse((MODELS_DIR / f"{network}.py").read_text())
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "DEMO_HPARAMS" for t in node.targets):
-            return ast.literal_eval(node.value)
+        if isinstance(node, ast.ClassDef) and node.name == "HParams":
+            return {f.target.id: ast.literal_eval(f.value) for f in node.body if isinstance(f, ast.AnnAssign)}
     raise KeyError(network)
 
 

@@ -9,6 +9,7 @@ the upstream module structure, so that the upstream ``state_dict`` keys and shap
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import zlib
 from typing import Any, Protocol, runtime_checkable
@@ -26,9 +27,9 @@ class NetworkModule(Protocol):
     ``finalize(module)`` turns training-time constructs into their inference form after it (e.g.
     folds spectral norm into the weights)."""
 
-    DEMO_HPARAMS: dict[str, Any]  # the architecture the demo weights use (the released one)
+    HParams: type  # a dataclass of the hyper-parameters; its defaults are the released architecture (the demo's)
 
-    def build(self, **hparams) -> Any: ...  # the torch.nn.Module
+    def build(self, **hparams) -> Any: ...  # the torch.nn.Module of HParams(**hparams)
 
     def hparams_from_state_dict(self, sd: dict) -> dict: ...  # KeyError / ValueError: not this network
 
@@ -90,15 +91,15 @@ def demo_checkpoint(spec: ModelSpec, seed: int, architecture: dict | None = None
     import torch
 
     net = network_module(spec.network)
-    hparams = {**net.DEMO_HPARAMS, **(architecture or {})}
-    unknown = set(hparams) - set(net.DEMO_HPARAMS)
+    architecture = architecture or {}
+    known = [f.name for f in dataclasses.fields(net.HParams)]
+    unknown = set(architecture) - set(known)
     if unknown:
         raise InputError(
-            f"demo_architecture.{spec.name}: unknown keys {', '.join(sorted(unknown))}; "
-            f"known: {', '.join(net.DEMO_HPARAMS)}"
+            f"demo_architecture.{spec.name}: unknown keys {', '.join(sorted(unknown))}; known: {', '.join(known)}"
         )
     torch.manual_seed(demo_seed(spec, seed))
-    model = net.build(**hparams)
+    model = net.build(**architecture)
     net.demo_init(model)
     sd = model.state_dict()
 

@@ -23,7 +23,8 @@ def load_onnx(path, external_data: bool = True):
 
 def save_checked(model, out: str | Path) -> None:
     """Check ``model`` with the ONNX checker and write it to ``out`` (atomically), serialised once for both
-    (``check_model`` then ``onnx.save`` serialise it twice: 0.55 s each for BigGAN's 269 MB)."""
+    (``check_model`` then ``onnx.save`` serialise it twice, a cost in BigGAN's jobs:
+    docs/benchmarking.md#figures-behind-design-choices)."""
     import onnx
 
     data = model.SerializeToString()

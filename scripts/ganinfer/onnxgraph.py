@@ -81,9 +81,9 @@ FIXUPS = {"clip_max": clip_max, "name_output_node": name_output_node}
 def import_onnxsim():
     """onnxsim, imported with its optional torch and sympy hidden unless they are loaded already.
 
-    onnxsim's package import probes its optional PPQ bridge by importing torch (1.4 s of its 3.5 s on the
-    2-core EPYC VM) and its model_info imports sympy for symbolic MAC formulas (0.33 s); simplify() uses
-    neither. Hand-written: onnxsim has no switch.
+    onnxsim's package import probes its optional PPQ bridge by importing torch and its model_info imports sympy
+    for symbolic MAC formulas, much of the import's time (docs/benchmarking.md#figures-behind-design-choices);
+    simplify() uses neither. Hand-written: onnxsim has no switch.
     """
     hidden = [name for name in ("torch", "sympy") if name not in sys.modules]
     for name in hidden:

@@ -36,9 +36,9 @@ def outputs(net, spec: ModelSpec, samples: InputSet, batch: int) -> Iterator[tup
 
 def channels_last(net):
     """The network with its 4-d weights in channels-last layout (in place): oneDNN's convolutions
-    then skip the layout reorders around each call and nearest upsampling its copies (BigGAN
-    batch 8: about 1.2x, DCGAN batch 64: about 1.6x, ABBA pairs on 2 threads). The inputs stay
-    NCHW; the outputs are written in C order whatever their layout."""
+    then skip the layout reorders around each call and nearest upsampling its copies, so the reference
+    runs faster (docs/benchmarking.md#figures-behind-design-choices). The inputs stay NCHW; the outputs are
+    written in C order whatever their layout."""
     import torch
 
     return net.to(memory_format=torch.channels_last)

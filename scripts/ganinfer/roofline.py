@@ -60,8 +60,8 @@ SHAPE_ONLY_ABOVE = 1024
 
 def drop_weight_data(model) -> None:
     """Drop the data of every initializer above SHAPE_ONLY_ABOVE elements, keeping its dims and type: all that
-    shape inference reads of it. ``infer_shapes`` copies the whole model to C++ and back (1.4 s of a 3.1 s
-    BigGAN macs job on the 2-core EPYC VM, for 269 MB of weights)."""
+    shape inference reads of it. ``infer_shapes`` copies the whole model to C++ and back, weights included, a
+    large part of a BigGAN macs job (docs/benchmarking.md#figures-behind-design-choices)."""
     for t in model.graph.initializer:
         if math.prod(t.dims) > SHAPE_ONLY_ABOVE:
             for field in ("raw_data", "float_data", "int32_data", "int64_data", "double_data", "uint64_data"):

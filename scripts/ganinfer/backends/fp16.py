@@ -186,10 +186,6 @@ def to_fp16(model, keep: keepdtype.KeepList | None = None):
     return fp16
 
 
-def _no_identity_elimination(options) -> None:
-    options.add_session_config_entry(*NO_IDENTITY_ELIMINATION)
-
-
 class Fp16Session(OrtSession):
     """ONNX Runtime's CPU EP on the fp16 conversion of one ONNX file (path or serialized bytes); the keep
     list comes from the options (``keep_list``)."""
@@ -204,9 +200,15 @@ class Fp16Session(OrtSession):
         self.keep = keep_list(dict(provider_options or {}))
         model = onnx.load_from_string(onnx_path) if isinstance(onnx_path, bytes) else load_onnx(onnx_path)
         data = to_fp16(model, self.keep).SerializeToString()
-        super().__init__(data, "cpu", threads, None, tune=_no_identity_elimination, shared=shared)
+        super().__init__(data, "cpu", threads, None, shared=shared)
         self.backend = backend_of(chip)
         self.providers = [*self.providers, f"fp16 emulation (keep_dtype: {' '.join(self.keep.entries()) or 'none'})"]
+
+    def session_options(self, threads: int, shared: bool):
+        """ONNX Runtime's options, its ``EliminateIdentity`` rewrite off (the fp16 barriers stay)."""
+        opts = super().session_options(threads, shared)
+        opts.add_session_config_entry(*NO_IDENTITY_ELIMINATION)
+        return opts
 
 
 Session = Fp16Session

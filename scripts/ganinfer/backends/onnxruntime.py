@@ -53,13 +53,11 @@ class OrtSession:
         chip: str,
         threads: int,
         provider_options: dict | None = None,
-        tune=None,
         shared: bool = False,
     ):
-        """``tune``: a function given the SessionOptions before the session is made (benchmarks of the
-        session settings, scripts/benchmark_ort_settings.py). ``shared``: the run shares the cores with
-        other jobs (the untimed accuracy runs), so idle intra-op threads sleep instead of spinning: two
-        DCGAN bs1 runs of 2 threads side by side on the 2-core EPYC VM took 2.6 s instead of 4.3 s."""
+        """``shared``: the run shares the cores with other jobs (the untimed accuracy runs), so idle intra-op
+        threads sleep instead of spinning: two such runs side by side finish sooner
+        (docs/benchmarking.md#figures-behind-design-choices)."""
         import onnxruntime as ort
 
         providers = ort_providers(chip, provider_options)
@@ -71,16 +69,7 @@ class OrtSession:
             )
         if wanted in DEVICE_MEMORY:
             preload_gpu_libraries(ort)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = max(1, int(threads))
-        opts.inter_op_num_threads = 1
-        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.log_severity_level = 3
-        if shared:
-            opts.add_session_config_entry(*NO_SPINNING)
-        if tune is not None:
-            tune(opts)
+        opts = self.session_options(threads, shared)
         model = onnx_path if isinstance(onnx_path, bytes) else str(onnx_path)
         try:
             self.session = ort.InferenceSession(model, sess_options=opts, providers=providers)
@@ -99,6 +88,21 @@ class OrtSession:
         self.device = DEVICE_MEMORY.get(wanted)
         self.backend = backend_of(chip, "ort-cann")
         self.device_id = int(dict(providers[0][1]).get("device_id", 0)) if isinstance(providers[0], tuple) else 0
+
+    def session_options(self, threads: int, shared: bool):
+        """The ``SessionOptions`` the session is made with; a subclass that runs the graph differently adds its
+        own settings to these."""
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = max(1, int(threads))
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3
+        if shared:
+            opts.add_session_config_entry(*NO_SPINNING)
+        return opts
 
     def run(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
         return self.session.run([self.output_name], feeds)[0]

@@ -11,9 +11,10 @@ def uninitialized():
     """Modules built inside skip ``torch.nn.init``: their tensors are allocated, never filled.
 
     For a network whose every tensor is then loaded (a strict ``load_state_dict``) or that only
-    serves its shapes. Hand-written: torch has no switch to skip a composite module's initializers
-    (BigGAN's default init is 1.3 s of CPU), and the meta device runs factory functions through
-    Python references (BigGAN's meta build imports torch._dynamo and sympy: 2.6 s on the 2-core EPYC VM).
+    serves its shapes. Hand-written: torch has no switch to skip a composite module's initializers (BigGAN's
+    are a large part of its load), and the meta device runs factory functions through Python references
+    (BigGAN's meta build imports torch._dynamo and sympy, which cost more); the figures:
+    docs/benchmarking.md#figures-behind-design-choices.
     """
     from torch.overrides import TorchFunctionMode
 

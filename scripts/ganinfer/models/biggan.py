@@ -19,6 +19,7 @@ exported graph holds plain Conv/Gemm.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -26,16 +27,21 @@ from torch import nn
 
 from ganinfer.models import uninitialized
 
-DEMO_HPARAMS = {
-    "ch": 96,
-    "dim_z": 120,
-    "shared_dim": 128,
-    "n_classes": 1000,
-    "resolution": 128,
-    "attention": "64",
-    "hier": True,
-    "bottom_width": 4,
-}
+
+@dataclass(frozen=True)
+class HParams:
+    """The generator's hyper-parameters; the defaults are the released BigGAN 128's (its launch script's
+    G_ch, dim_z, shared_dim, ...; the demo weights')."""
+
+    ch: int = 96
+    dim_z: int = 120
+    shared_dim: int = 128
+    n_classes: int = 1000
+    resolution: int = 128
+    attention: str = "64"
+    hier: bool = True
+    bottom_width: int = 4
+
 
 SN_EPS = 1e-6  # --SN_eps of the released model (upstream default 1e-8 is not used)
 BN_EPS = 1e-5
@@ -56,11 +62,11 @@ RESOLUTION_OF_BLOCKS = {len(v[0]): k for k, v in ARCH.items()}
 # spectral norm
 
 
-def _sn_sigma(w_mat: torch.Tensor, u: torch.Tensor, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
+def _sn_sigma(w_mat: torch.Tensor, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """One upstream power-iteration step: returns (sigma as a 0-d tensor, the new u)."""
     with torch.no_grad():
-        v = F.normalize(torch.matmul(u, w_mat), eps=eps)
-        u_new = F.normalize(torch.matmul(v, w_mat.t()), eps=eps)
+        v = F.normalize(torch.matmul(u, w_mat), eps=SN_EPS)
+        u_new = F.normalize(torch.matmul(v, w_mat.t()), eps=SN_EPS)
     sigma = torch.squeeze(torch.matmul(torch.matmul(v, w_mat.t()), u_new.t()))
     return sigma, u_new
 
@@ -68,8 +74,7 @@ def _sn_sigma(w_mat: torch.Tensor, u: torch.Tensor, eps: float) -> tuple[torch.T
 class _SpectralNorm:
     """Mixin for ``nn.Conv2d`` / ``nn.Linear``: buffers ``u0``/``sv0``, weight / sigma."""
 
-    def _init_sn(self, num_outputs: int, eps: float) -> None:
-        self.sn_eps = eps
+    def _init_sn(self, num_outputs: int) -> None:
         self.folded = False
         self.register_buffer("u0", torch.randn(1, num_outputs))
         self.register_buffer("sv0", torch.ones(1))
@@ -79,7 +84,7 @@ class _SpectralNorm:
         if self.folded:
             return self.weight
         w_mat = self.weight.view(self.weight.size(0), -1)
-        sigma, u_new = _sn_sigma(w_mat, self.u0, self.sn_eps)
+        sigma, u_new = _sn_sigma(w_mat, self.u0)
         if self.training:
             with torch.no_grad():
                 self.u0[:] = u_new
@@ -92,7 +97,7 @@ class _SpectralNorm:
         if self.folded:
             return
         w_mat = self.weight.view(self.weight.size(0), -1)
-        sigma, _ = _sn_sigma(w_mat, self.u0, self.sn_eps)
+        sigma, _ = _sn_sigma(w_mat, self.u0)
         self.weight.copy_(self.weight / sigma)
         del self.u0
         del self.sv0
@@ -100,18 +105,18 @@ class _SpectralNorm:
 
 
 class SNConv2d(nn.Conv2d, _SpectralNorm):
-    def __init__(self, in_ch: int, out_ch: int, kernel_size: int = 3, padding: int = 1, bias: bool = True, eps=SN_EPS):
+    def __init__(self, in_ch: int, out_ch: int, kernel_size: int = 3, padding: int = 1, bias: bool = True):
         nn.Conv2d.__init__(self, in_ch, out_ch, kernel_size, padding=padding, bias=bias)
-        self._init_sn(out_ch, eps)
+        self._init_sn(out_ch)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.conv2d(x, self.sn_weight(), self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 class SNLinear(nn.Linear, _SpectralNorm):
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, eps=SN_EPS):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True):
         nn.Linear.__init__(self, in_features, out_features, bias=bias)
-        self._init_sn(out_features, eps)
+        self._init_sn(out_features)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.linear(x, self.sn_weight(), self.bias)
@@ -124,46 +129,44 @@ class SNLinear(nn.Linear, _SpectralNorm):
 class CCBN(nn.Module):
     """Class-conditional BN (layers.ccbn, norm_style 'bn'): gain = 1 + Linear_g(y), bias = Linear_b(y)."""
 
-    def __init__(self, channels: int, cond_dim: int, sn_eps: float = SN_EPS, eps: float = BN_EPS):
+    def __init__(self, channels: int, cond_dim: int):
         super().__init__()
-        self.eps = eps
-        self.gain = SNLinear(cond_dim, channels, bias=False, eps=sn_eps)
-        self.bias = SNLinear(cond_dim, channels, bias=False, eps=sn_eps)
+        self.gain = SNLinear(cond_dim, channels, bias=False)
+        self.bias = SNLinear(cond_dim, channels, bias=False)
         self.register_buffer("stored_mean", torch.zeros(channels))
         self.register_buffer("stored_var", torch.ones(channels))
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         gain = (1 + self.gain(y)).view(y.size(0), -1, 1, 1)
         bias = self.bias(y).view(y.size(0), -1, 1, 1)
-        out = F.batch_norm(x, self.stored_mean, self.stored_var, None, None, self.training, 0.1, self.eps)
+        out = F.batch_norm(x, self.stored_mean, self.stored_var, None, None, self.training, 0.1, BN_EPS)
         return out * gain + bias
 
 
 class BN(nn.Module):
     """Unconditional BN with learnable gain/bias (layers.bn); key order gain, bias, stored_mean, stored_var."""
 
-    def __init__(self, channels: int, eps: float = BN_EPS):
+    def __init__(self, channels: int):
         super().__init__()
-        self.eps = eps
         self.gain = nn.Parameter(torch.ones(channels))
         self.bias = nn.Parameter(torch.zeros(channels))
         self.register_buffer("stored_mean", torch.zeros(channels))
         self.register_buffer("stored_var", torch.ones(channels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.batch_norm(x, self.stored_mean, self.stored_var, self.gain, self.bias, self.training, 0.1, self.eps)
+        return F.batch_norm(x, self.stored_mean, self.stored_var, self.gain, self.bias, self.training, 0.1, BN_EPS)
 
 
 class GBlock(nn.Module):
     """ccbn -> ReLU -> upsample x2 -> conv3x3 -> ccbn -> ReLU -> conv3x3, plus upsample -> conv1x1 shortcut."""
 
-    def __init__(self, in_ch: int, out_ch: int, cond_dim: int, sn_eps: float = SN_EPS, bn_eps: float = BN_EPS):
+    def __init__(self, in_ch: int, out_ch: int, cond_dim: int):
         super().__init__()
-        self.conv1 = SNConv2d(in_ch, out_ch, eps=sn_eps)
-        self.conv2 = SNConv2d(out_ch, out_ch, eps=sn_eps)
-        self.conv_sc = SNConv2d(in_ch, out_ch, kernel_size=1, padding=0, eps=sn_eps)
-        self.bn1 = CCBN(in_ch, cond_dim, sn_eps, bn_eps)
-        self.bn2 = CCBN(out_ch, cond_dim, sn_eps, bn_eps)
+        self.conv1 = SNConv2d(in_ch, out_ch)
+        self.conv2 = SNConv2d(out_ch, out_ch)
+        self.conv_sc = SNConv2d(in_ch, out_ch, kernel_size=1, padding=0)
+        self.bn1 = CCBN(in_ch, cond_dim)
+        self.bn2 = CCBN(out_ch, cond_dim)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         h = F.relu(self.bn1(x, y))
@@ -178,13 +181,13 @@ class GBlock(nn.Module):
 class Attention(nn.Module):
     """SA-GAN self-attention (layers.Attention): theta/phi C -> C/8, g C -> C/2, o C/2 -> C, gamma scalar."""
 
-    def __init__(self, ch: int, sn_eps: float = SN_EPS):
+    def __init__(self, ch: int):
         super().__init__()
         self.ch = ch
-        self.theta = SNConv2d(ch, ch // 8, kernel_size=1, padding=0, bias=False, eps=sn_eps)
-        self.phi = SNConv2d(ch, ch // 8, kernel_size=1, padding=0, bias=False, eps=sn_eps)
-        self.g = SNConv2d(ch, ch // 2, kernel_size=1, padding=0, bias=False, eps=sn_eps)
-        self.o = SNConv2d(ch // 2, ch, kernel_size=1, padding=0, bias=False, eps=sn_eps)
+        self.theta = SNConv2d(ch, ch // 8, kernel_size=1, padding=0, bias=False)
+        self.phi = SNConv2d(ch, ch // 8, kernel_size=1, padding=0, bias=False)
+        self.g = SNConv2d(ch, ch // 2, kernel_size=1, padding=0, bias=False)
+        self.o = SNConv2d(ch // 2, ch, kernel_size=1, padding=0, bias=False)
         self.gamma = nn.Parameter(torch.tensor(0.0))
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
@@ -207,49 +210,35 @@ def _attention_set(attention) -> set[int]:
 
 
 class Generator(nn.Module):
-    def __init__(
-        self,
-        ch: int = 96,
-        dim_z: int = 120,
-        shared_dim: int = 128,
-        n_classes: int = 1000,
-        resolution: int = 128,
-        attention: str = "64",
-        hier: bool = True,
-        bottom_width: int = 4,
-        sn_eps: float = SN_EPS,
-        bn_eps: float = BN_EPS,
-    ):
+    def __init__(self, hp: HParams):
         super().__init__()
-        if not hier:
+        if not hp.hier:
             raise ValueError("only hier=True is supported: the Ascend inputs carry one z chunk per block")
-        if resolution not in ARCH:
-            raise ValueError(f"resolution {resolution} not in {sorted(ARCH)}")
-        in_mult, out_mult = ARCH[resolution]
-        self.ch = ch
-        self.bottom_width = bottom_width
+        if hp.resolution not in ARCH:
+            raise ValueError(f"resolution {hp.resolution} not in {sorted(ARCH)}")
+        in_mult, out_mult = ARCH[hp.resolution]
+        ch = self.ch = hp.ch
+        self.bottom_width = hp.bottom_width
         self.num_blocks = len(in_mult)
         self.num_slots = self.num_blocks + 1
-        self.z_chunk_size = dim_z // self.num_slots
+        self.z_chunk_size = hp.dim_z // self.num_slots
         if self.z_chunk_size < 1:
-            raise ValueError(f"dim_z {dim_z} gives empty z chunks for {self.num_slots} slots")
+            raise ValueError(f"dim_z {hp.dim_z} gives empty z chunks for {self.num_slots} slots")
         self.dim_z = self.z_chunk_size * self.num_slots
-        self.shared_dim = shared_dim
-        self.cond_dim = shared_dim + self.z_chunk_size
-        attn = _attention_set(attention)
+        self.shared_dim = hp.shared_dim
+        self.cond_dim = hp.shared_dim + self.z_chunk_size
+        attn = _attention_set(hp.attention)
 
-        self.shared = nn.Embedding(n_classes, shared_dim)
-        self.linear = SNLinear(self.z_chunk_size, in_mult[0] * ch * bottom_width**2, eps=sn_eps)
+        self.shared = nn.Embedding(hp.n_classes, hp.shared_dim)
+        self.linear = SNLinear(self.z_chunk_size, in_mult[0] * ch * hp.bottom_width**2)
         blocks = []
         for i, (mi, mo) in enumerate(zip(in_mult, out_mult, strict=True)):
-            block = [GBlock(mi * ch, mo * ch, self.cond_dim, sn_eps, bn_eps)]
+            block = [GBlock(mi * ch, mo * ch, self.cond_dim)]
             if 8 * 2**i in attn:
-                block.append(Attention(mo * ch, sn_eps))
+                block.append(Attention(mo * ch))
             blocks.append(nn.ModuleList(block))
         self.blocks = nn.ModuleList(blocks)
-        self.output_layer = nn.Sequential(
-            BN(out_mult[-1] * ch, bn_eps), nn.ReLU(), SNConv2d(out_mult[-1] * ch, 3, eps=sn_eps)
-        )
+        self.output_layer = nn.Sequential(BN(out_mult[-1] * ch), nn.ReLU(), SNConv2d(out_mult[-1] * ch, 3))
 
     def _trunk(self, z0: torch.Tensor, conds) -> torch.Tensor:
         h = self.linear(z0)
@@ -272,7 +261,7 @@ class Generator(nn.Module):
 
 
 def build(**hparams) -> Generator:
-    return Generator(**hparams)
+    return Generator(HParams(**hparams))
 
 
 def upstream_forward(model: Generator, z: torch.Tensor, y_embedding: torch.Tensor) -> torch.Tensor:

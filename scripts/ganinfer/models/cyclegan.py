@@ -22,11 +22,24 @@ reflect-mode Pad, the operator that ATC did not accept.
 from __future__ import annotations
 
 import re
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
 
-DEMO_HPARAMS = {"input_nc": 3, "output_nc": 3, "ngf": 64, "n_blocks": 9, "padding": "zero"}
+
+@dataclass(frozen=True)
+class HParams:
+    """The generator's hyper-parameters; the defaults are the Ascend ModelZoo checkpoints' architecture (the
+    demo weights'): upstream's ResnetGenerator with 9 blocks, in the Ascend zero-padding layout."""
+
+    input_nc: int = 3
+    output_nc: int = 3
+    ngf: int = 64
+    n_blocks: int = 9
+    padding: str = "zero"
+    use_dropout: bool = False
+
 
 PADDINGS = ("reflect", "zero")
 N_DOWNSAMPLING = 2  # fixed in upstream's ResnetGenerator
@@ -53,7 +66,7 @@ def _outer_pad(padding: str, size: int) -> nn.Module:
 class ResnetBlock(nn.Module):
     """``x + conv_block(x)`` with two 3x3 convolutions of ``dim`` channels."""
 
-    def __init__(self, dim: int, padding: str = "reflect", use_dropout: bool = False):
+    def __init__(self, dim: int, padding: str, use_dropout: bool):
         super().__init__()
         layers: list[nn.Module] = []
         for second in (False, True):
@@ -77,31 +90,23 @@ class ResnetGenerator(nn.Module):
     upsamplings, c7s1-output_nc, tanh. Upstream uses bias in every convolution because the
     norm is InstanceNorm."""
 
-    def __init__(
-        self,
-        input_nc: int = 3,
-        output_nc: int = 3,
-        ngf: int = 64,
-        n_blocks: int = 9,
-        padding: str = "reflect",
-        use_dropout: bool = False,
-    ):
+    def __init__(self, hp: HParams):
         super().__init__()
-        if padding not in PADDINGS:
-            raise ValueError(f"padding must be one of {PADDINGS}, not {padding!r}")
-        if n_blocks < 0:
-            raise ValueError(f"n_blocks must be >= 0, not {n_blocks}")
+        if hp.padding not in PADDINGS:
+            raise ValueError(f"padding must be one of {PADDINGS}, not {hp.padding!r}")
+        if hp.n_blocks < 0:
+            raise ValueError(f"n_blocks must be >= 0, not {hp.n_blocks}")
         layers: list[nn.Module] = [
-            _outer_pad(padding, 3),
-            nn.Conv2d(input_nc, ngf, 7, padding=0, bias=True),
-            _norm(ngf),
+            _outer_pad(hp.padding, 3),
+            nn.Conv2d(hp.input_nc, hp.ngf, 7, padding=0, bias=True),
+            _norm(hp.ngf),
             nn.ReLU(True),
         ]
-        ch = ngf
+        ch = hp.ngf
         for _ in range(N_DOWNSAMPLING):
             layers += [nn.Conv2d(ch, ch * 2, 3, stride=2, padding=1, bias=True), _norm(ch * 2), nn.ReLU(True)]
             ch *= 2
-        layers += [ResnetBlock(ch, padding, use_dropout) for _ in range(n_blocks)]
+        layers += [ResnetBlock(ch, hp.padding, hp.use_dropout) for _ in range(hp.n_blocks)]
         for _ in range(N_DOWNSAMPLING):
             layers += [
                 nn.ConvTranspose2d(ch, ch // 2, 3, stride=2, padding=1, output_padding=1, bias=True),
@@ -109,7 +114,7 @@ class ResnetGenerator(nn.Module):
                 nn.ReLU(True),
             ]
             ch //= 2
-        layers += [_outer_pad(padding, 3), nn.Conv2d(ch, output_nc, 7, padding=0), nn.Tanh()]
+        layers += [_outer_pad(hp.padding, 3), nn.Conv2d(ch, hp.output_nc, 7, padding=0), nn.Tanh()]
         self.model = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -117,7 +122,7 @@ class ResnetGenerator(nn.Module):
 
 
 def build(**hparams) -> ResnetGenerator:
-    return ResnetGenerator(**hparams)
+    return ResnetGenerator(HParams(**hparams))
 
 
 def outer_indices(n_blocks: int) -> dict:
@@ -126,32 +131,25 @@ def outer_indices(n_blocks: int) -> dict:
     return {"in": 1, "down1": 4, "down2": 7, "up1": up, "up2": up + 3, "out": up + 7}
 
 
-def expected_shapes(
-    input_nc: int = 3,
-    output_nc: int = 3,
-    ngf: int = 64,
-    n_blocks: int = 9,
-    padding: str = "reflect",
-    use_dropout: bool = False,
-) -> dict:
-    """Every state_dict key of ``build(**hparams)`` with its shape, without building it."""
-    idx = outer_indices(n_blocks)
+def expected_shapes(hp: HParams) -> dict:
+    """Every state_dict key of ``ResnetGenerator(hp)`` with its shape, without building it."""
+    ngf, idx = hp.ngf, outer_indices(hp.n_blocks)
     shapes = {}
 
     def add(index: int | str, weight: tuple, bias: int) -> None:
         shapes[f"model.{index}.weight"] = weight
         shapes[f"model.{index}.bias"] = (bias,)
 
-    add(idx["in"], (ngf, input_nc, 7, 7), ngf)
+    add(idx["in"], (ngf, hp.input_nc, 7, 7), ngf)
     add(idx["down1"], (2 * ngf, ngf, 3, 3), 2 * ngf)
     add(idx["down2"], (4 * ngf, 2 * ngf, 3, 3), 4 * ngf)
-    for b in range(n_blocks):
-        for pos in _BLOCK_CONVS[(padding, use_dropout)]:
+    for b in range(hp.n_blocks):
+        for pos in _BLOCK_CONVS[(hp.padding, hp.use_dropout)]:
             add(f"{FIRST_BLOCK + b}.conv_block.{pos}", (4 * ngf, 4 * ngf, 3, 3), 4 * ngf)
     # ConvTranspose2d weights are in_channels x out_channels x k x k
     add(idx["up1"], (4 * ngf, 2 * ngf, 3, 3), 2 * ngf)
     add(idx["up2"], (2 * ngf, ngf, 3, 3), ngf)
-    add(idx["out"], (output_nc, ngf, 7, 7), output_nc)
+    add(idx["out"], (hp.output_nc, ngf, 7, 7), hp.output_nc)
     return shapes
 
 
@@ -195,19 +193,11 @@ def hparams_from_state_dict(sd: dict) -> dict:
     out = sd[f"model.{outer_indices(n_blocks)['out']}.weight"]
     if out.dim() != 4:
         raise ValueError(f"output convolution weight has shape {tuple(out.shape)}")
-    hparams = {
-        "input_nc": input_nc,
-        "output_nc": int(out.shape[0]),
-        "ngf": ngf,
-        "n_blocks": n_blocks,
-        "padding": padding,
-    }
-    if use_dropout:
-        hparams["use_dropout"] = True
-    for key, shape in expected_shapes(**hparams).items():
+    hp = HParams(input_nc, int(out.shape[0]), ngf, n_blocks, padding, use_dropout)
+    for key, shape in expected_shapes(hp).items():
         if tuple(sd[key].shape) != shape:
-            raise ValueError(f"{key} has shape {tuple(sd[key].shape)}, expected {shape} for {hparams}")
-    return hparams
+            raise ValueError(f"{key} has shape {tuple(sd[key].shape)}, expected {shape} for {hp}")
+    return asdict(hp)
 
 
 def clean_state_dict(sd: dict) -> dict:

@@ -9,18 +9,27 @@ the Linear, ``conv_blocks.{0..10}`` the BN / Upsample / Conv / LeakyReLU / Tanh 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-DEMO_HPARAMS = {"img_size": 32, "latent_dim": 100, "channels": 1, "width": 32}
+
+@dataclass(frozen=True)
+class HParams:
+    """The generator's sizes; the defaults are the Ascend checkpoint's (the demo weights')."""
+
+    img_size: int = 32
+    latent_dim: int = 100
+    channels: int = 1
+    width: int = 32  # conv2's output channels (64 upstream)
 
 
 class Generator(nn.Module):
-    def __init__(self, img_size: int = 32, latent_dim: int = 100, channels: int = 1, width: int = 32):
+    def __init__(self, hp: HParams):
         super().__init__()
-        self.init_size = img_size // 4
-        self.l1 = nn.Sequential(nn.Linear(latent_dim, 128 * self.init_size**2))
+        self.init_size = hp.img_size // 4
+        self.l1 = nn.Sequential(nn.Linear(hp.latent_dim, 128 * self.init_size**2))
         self.conv_blocks = nn.Sequential(
             nn.BatchNorm2d(128),
             nn.Upsample(scale_factor=2),
@@ -28,10 +37,10 @@ class Generator(nn.Module):
             nn.BatchNorm2d(128, 0.8),  # second positional argument is eps, as upstream
             nn.LeakyReLU(0.2, inplace=True),
             nn.Upsample(scale_factor=2),
-            nn.Conv2d(128, width, 3, stride=1, padding=1),
-            nn.BatchNorm2d(width, 0.8),
+            nn.Conv2d(128, hp.width, 3, stride=1, padding=1),
+            nn.BatchNorm2d(hp.width, 0.8),
             nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(width, channels, 3, stride=1, padding=1),
+            nn.Conv2d(hp.width, hp.channels, 3, stride=1, padding=1),
             nn.Tanh(),
         )
 
@@ -43,7 +52,7 @@ class Generator(nn.Module):
 
 
 def build(**hparams) -> Generator:
-    return Generator(**hparams)
+    return Generator(HParams(**hparams))
 
 
 def hparams_from_state_dict(sd: dict) -> dict:

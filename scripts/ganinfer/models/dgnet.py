@@ -32,20 +32,28 @@ Rewrites for export, numerically equivalent to upstream:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
-DEMO_HPARAMS = {
-    "input_dim_a": 1,
-    "dim": 16,
-    "n_downsample": 2,
-    "n_res": 4,
-    "mlp_dim": 512,
-    "id_dim": 2048,
-    "ID_class": 751,
-    "width": 64,
-    "id_stride": 1,
-}
+
+@dataclass(frozen=True)
+class HParams:
+    """The network's hyper-parameters; the defaults are configs/latest.yaml's, the released model's (the demo
+    weights')."""
+
+    input_dim_a: int = 1
+    dim: int = 16
+    n_downsample: int = 2
+    n_res: int = 4
+    mlp_dim: int = 512
+    id_dim: int = 2048  # 32 * width: the ResNet-50's output channels
+    ID_class: int = 751
+    width: int = 64  # the ResNet-50's stem width (torchvision's; not in the config)
+    id_stride: int = 1  # ID_stride
+
+
 RESNET50_BLOCKS = (3, 4, 6, 3)
 N_ID_PARTS = 4  # ft_netAB part pooling (4, 1); AdaINGen feeds one slice to each mlp_wK / mlp_bK
 BOTTLENECK = 512  # ClassBlock num_bottleneck
@@ -300,23 +308,15 @@ class MLP(nn.Module):
 class AdaINGen(nn.Module):
     """Content encoder + AdaIN decoder + the eight AdaIN parameter MLPs (``gen_a``)."""
 
-    def __init__(
-        self,
-        input_dim: int = 1,
-        dim: int = 16,
-        n_downsample: int = 2,
-        n_res: int = 4,
-        mlp_dim: int = 512,
-        id_dim: int = 2048,
-    ):
+    def __init__(self, hp: HParams):
         super().__init__()
-        self.enc_content = ContentEncoder(n_downsample, n_res, input_dim, dim)
+        self.enc_content = ContentEncoder(hp.n_downsample, hp.n_res, hp.input_dim_a, hp.dim)
         self.output_dim = self.enc_content.output_dim
-        self.id_dim = id_dim
-        self.dec = Decoder(n_downsample, n_res, self.output_dim, OUTPUT_CHANNELS)
+        self.id_dim = hp.id_dim
+        self.dec = Decoder(hp.n_downsample, hp.n_res, self.output_dim, OUTPUT_CHANNELS)
         for kind in ("w", "b"):
             for k in range(1, N_ID_PARTS + 1):
-                setattr(self, f"mlp_{kind}{k}", MLP(id_dim, 2 * self.output_dim, mlp_dim, 3))
+                setattr(self, f"mlp_{kind}{k}", MLP(hp.id_dim, 2 * self.output_dim, hp.mlp_dim, 3))
 
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         return self.enc_content(images)
@@ -370,7 +370,7 @@ class Bottleneck(nn.Module):
 class ResNet50(nn.Module):
     """torchvision resnet50 layout (v1.5, stride on the 3x3 conv); ``width`` 64 is the real model."""
 
-    def __init__(self, width: int = 64, num_classes: int = 1000, blocks: tuple[int, ...] = RESNET50_BLOCKS):
+    def __init__(self, width: int, num_classes: int = 1000, blocks: tuple[int, ...] = RESNET50_BLOCKS):
         super().__init__()
         self.conv1 = nn.Conv2d(3, width, 7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
@@ -419,7 +419,7 @@ class ClassBlock(nn.Module):
 class FtNetAB(nn.Module):
     """ft_netAB with pool 'max' (``id_a``): ResNet-50 trunk, 4-part max pooling, two ClassBlocks."""
 
-    def __init__(self, class_num: int = 751, width: int = 64, stride: int = 1):
+    def __init__(self, class_num: int, width: int, stride: int):
         super().__init__()
         self.part = N_ID_PARTS
         model = ResNet50(width)
@@ -446,23 +446,12 @@ class FtNetAB(nn.Module):
 class DGNet(nn.Module):
     """The exported graph: decode(encode(image1), id_a(image2)[0])."""
 
-    def __init__(
-        self,
-        input_dim_a: int = 1,
-        dim: int = 16,
-        n_downsample: int = 2,
-        n_res: int = 4,
-        mlp_dim: int = 512,
-        id_dim: int = 2048,
-        ID_class: int = 751,
-        width: int = 64,
-        id_stride: int = 1,
-    ):
+    def __init__(self, hp: HParams):
         super().__init__()
-        if id_dim != 32 * width:
-            raise ValueError(f"id_dim {id_dim} must equal the ResNet-50 output width {32 * width}")
-        self.gen_a = AdaINGen(input_dim_a, dim, n_downsample, n_res, mlp_dim, id_dim)
-        self.id_a = FtNetAB(ID_class, width, id_stride)
+        if hp.id_dim != 32 * hp.width:
+            raise ValueError(f"id_dim {hp.id_dim} must equal the ResNet-50 output width {32 * hp.width}")
+        self.gen_a = AdaINGen(hp)
+        self.id_a = FtNetAB(hp.ID_class, hp.width, hp.id_stride)
 
     def forward(self, image1: torch.Tensor, image2: torch.Tensor) -> torch.Tensor:
         content = self.gen_a.encode(image1)
@@ -470,7 +459,7 @@ class DGNet(nn.Module):
 
 
 def build(**hparams) -> DGNet:
-    return DGNet(**hparams)
+    return DGNet(HParams(**hparams))
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,27 +9,36 @@ All layers sit in one ``nn.Sequential`` called ``model`` as upstream, so the key
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-DEMO_HPARAMS = {"latent_dim": 100, "img_size": 28, "channels": 1}
 HIDDEN = (128, 256, 512, 1024)
 
 
+@dataclass(frozen=True)
+class HParams:
+    """The generator's sizes; the defaults are upstream's (the demo weights')."""
+
+    latent_dim: int = 100
+    img_size: int = 28
+    channels: int = 1
+
+
 class Generator(nn.Module):
-    def __init__(self, latent_dim: int = 100, img_size: int = 28, channels: int = 1):
+    def __init__(self, hp: HParams):
         super().__init__()
-        self.img_shape = (channels, img_size, img_size)
+        self.img_shape = (hp.channels, hp.img_size, hp.img_size)
         layers: list[nn.Module] = []
-        width_in = latent_dim
+        width_in = hp.latent_dim
         for i, width in enumerate(HIDDEN):
             layers.append(nn.Linear(width_in, width))
             if i > 0:
                 layers.append(nn.BatchNorm1d(width, 0.8))  # positional eps, as upstream
             layers.append(nn.LeakyReLU(0.2, inplace=True))
             width_in = width
-        layers += [nn.Linear(width_in, channels * img_size * img_size), nn.Tanh()]
+        layers += [nn.Linear(width_in, hp.channels * hp.img_size * hp.img_size), nn.Tanh()]
         self.model = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -38,7 +47,7 @@ class Generator(nn.Module):
 
 
 def build(**hparams) -> Generator:
-    return Generator(**hparams)
+    return Generator(HParams(**hparams))
 
 
 def hparams_from_state_dict(sd: dict) -> dict:

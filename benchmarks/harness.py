@@ -12,51 +12,38 @@ and CycleGAN (demo weights, released architectures) it prints
 
 DCGAN is measured at every batch size given and compared at its best one.
 
-Usage:  python scripts/benchmark_harness.py [--dcgan-bs 1 4 16 64] [--cyclegan-bs 1] [--pairs 12] \
+Usage:  python benchmarks/harness.py [--dcgan-bs 1 4 16 64] [--cyclegan-bs 1] [--pairs 12] \
             [--min-seconds 3] [--threads N] [--json out.json]
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
+from common import (
+    abba,
+    demo_onnx,
+    demo_weights,
+    feeds_for,
+    paired_ratios,
+    parser,
+    print_machine,
+    ratio_stats,
+    write_json,
+)
 from ganinfer import registry
 from ganinfer.backends.onnxruntime import OrtSession
-from ganinfer.bench import BenchSettings, available_cores, cpu_name, measure
-from ganinfer.checkpoint import save_atomic
+from ganinfer.bench import BenchSettings, measure
 from ganinfer.gemm import gemm_feeds, gemm_graph, gemm_peak
-from ganinfer.networks import demo_checkpoint, load_generator
-from ganinfer.onnxexport import export_onnx
-from ganinfer.onnxgraph import simplify_onnx
+from ganinfer.networks import load_generator
 from ganinfer.roofline import graph_macs
 from ganinfer.stats import gflops
 
 TARGETS = {"overhead_pct": 2.0, "ort_over_eager": 1.5, "percent_of_peak": 85.0}
-
-
-def feeds_for(spec, bs: int, seed: int = 0) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return {t.name: rng.standard_normal(t.batch_shape(bs), dtype=np.float32) for t in spec.inputs}
-
-
-def demo_onnx(name: str, bs: int, workdir: Path) -> Path:
-    """The simplified ONNX of model ``name`` at batch ``bs`` with demo weights (seed 0), built in ``workdir``."""
-    spec = registry.get(name)
-    weights = workdir / f"{name}.pth"
-    save_atomic(demo_checkpoint(spec, 0), weights)
-    dynamic = workdir / f"{name}.onnx"
-    export_onnx(spec, str(weights), dynamic, None if spec.dynamic_batch else bs)
-    onnx = workdir / f"{name}_bs{bs}.onnx"
-    simplify_onnx(spec, str(dynamic), bs, onnx)
-    return onnx
 
 
 def bare_loop_ms(session, feeds: dict, iterations: int) -> float:
@@ -67,34 +54,20 @@ def bare_loop_ms(session, feeds: dict, iterations: int) -> float:
     return (time.perf_counter() - t0) * 1000.0 / iterations
 
 
-def abba(pairs: int, first, second) -> tuple[list[float], list[float]]:
-    """Call two measurements ``pairs`` times each in ABBA order (drift and order effects
-    cancel in the per-pair ratios); returns their two lists of results."""
-    a, b = [], []
-    for i in range(pairs):
-        for f in (first, second) if i % 2 == 0 else (second, first):
-            (a if f is first else b).append(f())
-    return a, b
-
-
-def ratio_stats(num: list[float], den: list[float]) -> tuple[float, float, float]:
-    """Median and interquartile range of the per-pair ratios num/den."""
-    ratios = [x / y for x, y in zip(num, den, strict=True)]
-    q1, q3 = np.percentile(ratios, [25, 75])
-    return statistics.median(ratios), float(q1), float(q3)
-
-
 def overhead(session: OrtSession, feeds: dict, latency_ms: float, pairs: int) -> dict:
     """Blocks of the same iteration count (about 0.5 s each): the harness's mean latency
     against a bare loop's; the overhead is the median per-pair ratio."""
     n = max(3, math.ceil(500.0 / latency_ms))
     block = BenchSettings(warmup=0, warmup_seconds=0, min_iterations=n, min_seconds=0)
-    harness, bare = abba(
+    ms = abba(
         pairs,
-        lambda: measure(lambda: session.run(feeds), 1, block)["latency_ms"]["mean"],
-        lambda: bare_loop_ms(session.session, feeds, n),
+        {
+            "harness": lambda: measure(lambda: session.run(feeds), 1, block)["latency_ms"]["mean"],
+            "bare": lambda: bare_loop_ms(session.session, feeds, n),
+        },
     )
-    med, q1, q3 = ratio_stats(harness, bare)
+    harness, bare = ms["harness"], ms["bare"]
+    med, q1, q3 = ratio_stats(paired_ratios(harness, bare))
     return {
         "harness_ms": statistics.median(harness),
         "bare_ms": statistics.median(bare),
@@ -111,12 +84,16 @@ def share_of_peak(session, feeds, bs, macs, peak_n, threads, pairs) -> dict:
     second = BenchSettings(warmup=1, warmup_seconds=0.2, min_iterations=5, min_seconds=1.0)
     gemm = OrtSession(gemm_graph(peak_n).SerializeToString(), "cpu", threads)
     gemm_feeds_ = gemm_feeds(peak_n)
-    model, peak = abba(
-        pairs,
-        lambda: gflops(macs, 1000.0 * bs / measure(lambda: session.run(feeds), bs, second)["latency_ms"]["p50"]),
-        lambda: 2.0 * peak_n**3 / measure(lambda: gemm.run(gemm_feeds_), 1, second)["latency_ms"]["p50"] / 1e6,
-    )
-    med, q1, q3 = ratio_stats(model, peak)
+
+    def model_rate():
+        return gflops(macs, 1000.0 * bs / measure(lambda: session.run(feeds), bs, second)["latency_ms"]["p50"])
+
+    def gemm_rate():
+        return 2.0 * peak_n**3 / measure(lambda: gemm.run(gemm_feeds_), 1, second)["latency_ms"]["p50"] / 1e6
+
+    rates = abba(pairs, {"model": model_rate, "peak": gemm_rate})
+    model, peak = rates["model"], rates["peak"]
+    med, q1, q3 = ratio_stats(paired_ratios(model, peak))
     return {
         "model_gflops": statistics.median(model),
         "peak_gflops_paired": statistics.median(peak),
@@ -137,14 +114,10 @@ def eager_ms(spec, weights: Path, feeds: dict, threads: int, settings: BenchSett
 
 def bench_model(name, sizes, workdir, threads, settings, pairs, peak) -> dict:
     spec = registry.get(name)
-    weights = workdir / f"{name}.pth"
-    save_atomic(demo_checkpoint(spec, 0), weights)
-    dynamic = workdir / f"{name}.onnx"
-    export_onnx(spec, str(weights), dynamic)
+    weights = demo_weights(name, workdir)
     per_bs = {}
     for bs in sizes:
-        onnx = workdir / f"{name}_bs{bs}.onnx"
-        simplify_onnx(spec, str(dynamic), bs, onnx)
+        onnx = demo_onnx(name, weights, bs, workdir)
         session, feeds = OrtSession(str(onnx), "cpu", threads), feeds_for(spec, bs)
         rec = measure(lambda session=session, feeds=feeds: session.run(feeds), bs, settings)
         per_bs[bs] = {"onnx": onnx, "session": session, "fps": rec["throughput_fps"], "valid": rec["valid"]}
@@ -173,16 +146,14 @@ def bench_model(name, sizes, workdir, threads, settings, pairs, peak) -> dict:
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("--dcgan-bs", type=int, nargs="+", default=[1, 4, 16, 64])
     p.add_argument("--cyclegan-bs", type=int, nargs="+", default=[1])
     p.add_argument("--pairs", type=int, default=12, help="harness / bare-loop block pairs for the overhead")
     p.add_argument("--min-seconds", type=float, default=3.0)
-    p.add_argument("--threads", type=int, default=available_cores())
-    p.add_argument("--json", help="also write the figures to this file")
     a = p.parse_args(argv)
     settings = BenchSettings(warmup=3, warmup_seconds=1.0, min_iterations=20, min_seconds=a.min_seconds)
-    print(f"{cpu_name()}, {available_cores()} cores available, {a.threads} threads", flush=True)
+    print_machine(a.threads)
     peak = gemm_peak("cpu", a.threads, settings)
     print(f"fp32 GEMM peak (ONNX Runtime MatMul): {peak['peak_gflops']:.1f} GFLOP/s at n={peak['peak_n']}", flush=True)
     results = []
@@ -212,8 +183,7 @@ def main(argv=None):
         f"DCGAN >= {TARGETS['percent_of_peak']} % of peak "
         f"({'met' if dcgan['percent_of_peak'] >= TARGETS['percent_of_peak'] else 'NOT met'})"
     )
-    if a.json:
-        Path(a.json).write_text(json.dumps({"gemm_peak": peak, "models": results}, indent=2, default=str))
+    write_json(a.json, {"gemm_peak": peak, "models": results})
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 """What the Snakemake scheduler costs a timed job, and how a cold run's perf rows compare with a rerun's.
 
-    python scripts/benchmark_scheduler.py run -- make run
+    python benchmarks/scheduler.py run -- make run
         runs the command and samples twice a second, while a timed job (perf.py, gemm_peak.py) is the only
         running child of Snakemake's main process: the scheduler's own CPU time, that of the children it
         reaped (solver processes), the rest of the machine's and the hypervisor's steal (/proc/stat);
-    python scripts/benchmark_scheduler.py compare cold.csv rerun.csv
+    python benchmarks/scheduler.py compare cold.csv rerun.csv
         prints each perf row's throughput in both tables, the ratio and the larger reported CoV.
 
 A benchmark: it prints figures and does not pass or fail.

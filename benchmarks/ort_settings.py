@@ -5,31 +5,29 @@ same simplified ONNX (demo weights, released architectures), timed as the perf j
 baseline then the variant, the next the variant then the baseline (ABBA); the median of the per-pair
 ratios (variant / baseline) is printed per case.
 
-Usage:  python scripts/benchmark_ort_settings.py [--cases dcgan:16 gan:64 cyclegan_sat2map:1] [--pairs 4] \
+Usage:  python benchmarks/ort_settings.py [--cases dcgan:16 gan:64 cyclegan_sat2map:1] [--pairs 4] \
             [--min-seconds 1] [--threads N] [--variants spin_off ...] [--json out.json]
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import tempfile
 from pathlib import Path
 
-from benchmark_harness import abba, demo_onnx, feeds_for
+from common import abba, demo_onnx, demo_weights, feeds_for, paired_ratios, parser, perf_fps, print_machine, write_json
 from ganinfer import registry
 from ganinfer.backends.onnxruntime import NO_SPINNING, OrtSession
-from ganinfer.bench import BenchSettings, available_cores, cpu_name, measure
+from ganinfer.bench import BenchSettings
 
 
 def _level(name):
-    def tune(opts):
+    def change(opts):
         import onnxruntime as ort
 
         opts.graph_optimization_level = getattr(ort.GraphOptimizationLevel, name)
 
-    return tune
+    return change
 
 
 def _entry(key, value):
@@ -51,34 +49,43 @@ VARIANTS = {
 }
 
 
+class VariantSession(OrtSession):
+    """The perf job's session with one setting changed: ``change`` is given its SessionOptions."""
+
+    def __init__(self, onnx: str, threads: int, change):
+        self.change = change
+        super().__init__(onnx, "cpu", threads)
+
+    def session_options(self, threads: int, shared: bool):
+        opts = super().session_options(threads, shared)
+        self.change(opts)
+        return opts
+
+
 def compare(onnx: Path, feeds, bs: int, variant: str, threads: int, settings, pairs: int) -> dict:
-    baseline = OrtSession(str(onnx), "cpu", threads)
-    tuned = OrtSession(str(onnx), "cpu", threads, tune=VARIANTS[variant])
-    base_fps, variant_fps = abba(
-        pairs,
-        lambda: measure(lambda: baseline.run(feeds), bs, settings)["throughput_fps"],
-        lambda: measure(lambda: tuned.run(feeds), bs, settings)["throughput_fps"],
-    )
-    ratios = [v / b for v, b in zip(variant_fps, base_fps, strict=True)]
-    return {"variant": variant, "baseline_fps": base_fps, "variant_fps": variant_fps, "ratios": ratios}
+    sessions = {
+        "baseline": OrtSession(str(onnx), "cpu", threads),
+        "variant": VariantSession(str(onnx), threads, VARIANTS[variant]),
+    }
+    fps = abba(pairs, {n: lambda s=s: perf_fps(s, feeds, bs, settings)[0] for n, s in sessions.items()})
+    ratios = paired_ratios(fps["variant"], fps["baseline"])
+    return {"variant": variant, "baseline_fps": fps["baseline"], "variant_fps": fps["variant"], "ratios": ratios}
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__)
     p.add_argument("--cases", nargs="+", default=["dcgan:16", "gan:64", "cyclegan_sat2map:1"], help="model:bs")
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     p.add_argument("--pairs", type=int, default=4)
     p.add_argument("--min-seconds", type=float, default=1.0)
-    p.add_argument("--threads", type=int, default=available_cores())
-    p.add_argument("--json", help="also write the figures to this file")
     a = p.parse_args(argv)
     settings = BenchSettings(warmup=2, warmup_seconds=0.3, min_iterations=10, min_seconds=a.min_seconds)
-    print(f"{cpu_name()}, {available_cores()} cores available, {a.threads} threads", flush=True)
+    print_machine(a.threads)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for case in a.cases:
             name, bs = case.split(":")
-            onnx = demo_onnx(name, int(bs), Path(tmp))
+            onnx = demo_onnx(name, demo_weights(name, Path(tmp)), int(bs), Path(tmp))
             feeds = feeds_for(registry.get(name), int(bs))
             for variant in a.variants:
                 r = compare(onnx, feeds, int(bs), variant, a.threads, settings, a.pairs)
@@ -102,8 +109,7 @@ def main(argv=None):
             if r["variant"] == variant and f"{r['model']} bs{r['batch_size']}" == case
         ]
         print(f"| {variant} | " + " | ".join(cells) + " |")
-    if a.json:
-        Path(a.json).write_text(json.dumps(results, indent=2))
+    write_json(a.json, results)
 
 
 if __name__ == "__main__":

@@ -16,14 +16,12 @@ measured, for config/full.yaml's sample count (an accuracy run pads its last bat
 Demo weights (random init with the exact upstream structure): the released architecture's
 cost, noise for images.
 
-Usage:  python scripts/benchmark_reference.py [--models biggan] [--reference-batch N] \
+Usage:  python benchmarks/reference_stage.py [--models biggan] [--reference-batch N] \
             [--ort-bs 1] [--chips cpu] [--samples N] [--pairs 4] [--threads 2] [--json out.json]
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import statistics
 import tempfile
@@ -32,35 +30,25 @@ from pathlib import Path
 
 import yaml
 
+from common import ROOT, abba, demo_onnx, demo_weights, paired_ratios, parser, print_machine, write_json
 from ganinfer import registry
 from ganinfer.backends import open_session
-from ganinfer.bench import available_cores, cpu_name
-from ganinfer.checkpoint import save_atomic
 from ganinfer.inputs import InputSet
-from ganinfer.networks import demo_checkpoint, load_generator
-from ganinfer.onnxexport import export_onnx
-from ganinfer.onnxgraph import simplify_onnx
+from ganinfer.networks import load_generator
 from ganinfer.preprocess import make_inputs
 from ganinfer.reference import channels_last, outputs, write_reference
 from ganinfer.runner import run_folder
+from ganinfer.schema import setting
 
-CONFIG = Path(__file__).resolve().parents[1] / "config"
 DEMO_NOTE = (
     "demo weights: random init with the exact upstream structure (the released architecture's cost; "
     "the images are noise)"
 )
 
 
-def config_value(*keys, name: str = "config.yaml"):
-    value = yaml.safe_load((CONFIG / name).read_text())
-    for key in keys:
-        value = value[key]
-    return value
-
-
 def full_samples(model: str) -> int:
     """The model's sample count in config/full.yaml (the guides' scale)."""
-    samples = config_value("samples", name="full.yaml")
+    samples = yaml.safe_load((ROOT / "config" / "full.yaml").read_text())["samples"]
     return int(samples[model] if isinstance(samples, dict) else samples)
 
 
@@ -71,15 +59,8 @@ def timed(fn, samples: int) -> float:
     return samples / (time.perf_counter() - t0)
 
 
-def abba_rounds(contenders: dict, pairs: int) -> dict[str, list[float]]:
-    """Every contender once per round, the order reversed every round; img/s per round."""
-    names = list(contenders)
-    figures: dict[str, list[float]] = {n: [] for n in names}
-    for i in range(pairs):
-        for name in names if i % 2 == 0 else names[::-1]:
-            figures[name].append(contenders[name]())
-        print(f"  round {i + 1}: " + ", ".join(f"{n} {figures[n][-1]:.3f}" for n in names) + " img/s", flush=True)
-    return figures
+def show_round(i: int, figures: dict[str, list[float]]) -> None:
+    print(f"  round {i + 1}: " + ", ".join(f"{n} {v[-1]:.3f}" for n, v in figures.items()) + " img/s", flush=True)
 
 
 def bench_model(name: str, ref_batch: int, ort_bs: list[int], chips: list[str], samples: int, pairs, threads, work):
@@ -89,8 +70,7 @@ def bench_model(name: str, ref_batch: int, ort_bs: list[int], chips: list[str], 
     spec = registry.get(name)
     work = work / name
     work.mkdir()
-    weights = work / f"{name}.pth"
-    save_atomic(demo_checkpoint(spec, 0), weights)
+    weights = demo_weights(name, work)
     inputs = work / "inputs"
     make_inputs(spec, samples, 0, inputs, weights if spec.preprocess_uses_weights else None)
     net, _ = load_generator(spec, str(weights))
@@ -104,10 +84,7 @@ def bench_model(name: str, ref_batch: int, ort_bs: list[int], chips: list[str], 
         )
         warm_ups.append(lambda batch=batch: next(outputs(channels_last(net), spec, input_set, batch)))
     for bs in ort_bs:
-        raw = work / f"{name}_raw_bs{bs}.onnx"
-        export_onnx(spec, str(weights), raw, None if spec.dynamic_batch else bs)
-        onnx = work / f"{name}_bs{bs}.onnx"
-        simplify_onnx(spec, str(raw), bs, onnx)
+        onnx = demo_onnx(name, weights, bs, work)
         for chip in chips:
             session = open_session(str(onnx), chip, threads)
             out, summary = work / f"{chip}_bs{bs}", work / f"{chip}_bs{bs}_summary.json"
@@ -118,10 +95,10 @@ def bench_model(name: str, ref_batch: int, ort_bs: list[int], chips: list[str], 
     print(f"{name}: {samples} samples, {threads} threads; {', '.join(contenders)}", flush=True)
     for warm_up in warm_ups:  # one batch each: first-call allocations, kernel choice, page cache
         warm_up()
-    figures = abba_rounds(contenders, pairs)
+    figures = abba(pairs, contenders, show_round)
     batched = figures[f"reference b{ref_batch}"]
     chip_runs = [n for n in figures if not n.startswith("reference")]
-    ratios = {n: statistics.median(r / o for r, o in zip(batched, figures[n], strict=True)) for n in chip_runs}
+    ratios = {n: statistics.median(paired_ratios(batched, figures[n])) for n in chip_runs}
     n_full = full_samples(name)
     fps = {n: statistics.median(v) for n, v in figures.items()}
     ref_hours = n_full / fps[f"reference b{ref_batch}"] / 3600.0
@@ -148,18 +125,16 @@ def bench_model(name: str, ref_batch: int, ort_bs: list[int], chips: list[str], 
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = parser(__doc__, threads=2, threads_help="default: the reference and accuracy jobs' threads")
     p.add_argument("--models", nargs="+", default=["biggan"])
-    p.add_argument("--reference-batch", type=int, default=config_value("accuracy", "reference_batch"))
+    p.add_argument("--reference-batch", type=int, default=setting("accuracy.reference_batch")["default"])
     p.add_argument("--ort-bs", type=int, nargs="+", default=[1], help="batch sizes of the accuracy runs")
     p.add_argument("--chips", nargs="+", default=["cpu"], help="in-process chips (sessions) of the accuracy runs")
     p.add_argument("--samples", type=int, help="input samples (default: twice the largest batch)")
     p.add_argument("--pairs", type=int, default=4, help="rounds, the order reversed every round")
-    p.add_argument("--threads", type=int, default=2, help="default: the reference and accuracy jobs' threads")
-    p.add_argument("--json", help="also write the figures to this file")
     a = p.parse_args(argv)
     samples = a.samples or 2 * max(a.reference_batch, *a.ort_bs)
-    print(f"{cpu_name()}, {available_cores()} cores available, {a.threads} threads", flush=True)
+    print_machine(a.threads)
     print(DEMO_NOTE, flush=True)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -184,8 +159,7 @@ def main(argv=None):
             f"slowest {r['slowest_accuracy_run']}: the reference "
             f"{'keeps up' if r['keeps_up'] else 'does NOT keep up'}"
         )
-    if a.json:
-        Path(a.json).write_text(json.dumps(results, indent=2))
+    write_json(a.json, results)
 
 
 if __name__ == "__main__":
