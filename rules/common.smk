@@ -1,22 +1,35 @@
+# The rules' shared names: config validation, wildcard constraints, chip classes and thin input
+# functions. Their logic is DAG-time code in scripts/ganinfer/workflow/ (targets, inputs, order,
+# config checks); scripts/ is on sys.path (the Snakefile puts it there).
 import os
 import re
 
-# scripts/ is on sys.path (the Snakefile puts it there)
+from snakemake.utils import update_config, validate
+
 from ganinfer import backends, registry
-from ganinfer import config as config_checks
 from ganinfer.backends.ascend import RuleShells
 from ganinfer.plots import plot_paths, report_flags  # no matplotlib here
-from ganinfer.scheduling import coalesce_reevaluations
-from ganinfer.sources import job_sources, model_module
-from ganinfer.tracking import track, track_declaration
+from ganinfer.workflow import config as config_checks
+from ganinfer.workflow import inputs, order
+from ganinfer.workflow.scheduling import coalesce_reevaluations
+from ganinfer.workflow.sources import job_sources, model_module
+from ganinfer.workflow.targets import Targets
 
 SCHEMA = os.path.join(workflow.basedir, "config", "schema.yaml")
+SCRIPTS = os.path.join(workflow.basedir, "scripts")
 
-
-# bad values stop the workflow with one line naming the key and the fix, before any job
-config_checks.check_workflow_config(
-    config, SCHEMA, workflow.config_settings.overwrite_config
+# --config values arrive as strings: read them as YAML; the schema fills the defaults; bad values stop
+# the workflow with one line naming the key and the fix, before any job
+update_config(
+    config, config_checks.coerce(workflow.config_settings.overwrite_config or {})
 )
+try:
+    validate(config, SCHEMA)
+except WorkflowError:
+    raise WorkflowError(
+        f"config error: {config_checks.schema_error(config, SCHEMA)}"
+    ) from None
+config_checks.check(config)
 
 
 def names_regex(names):
@@ -27,6 +40,10 @@ def names_regex(names):
 # built-in models are exported from their PyTorch network; declared ones (onnx_models) imported
 NETWORK_MODELS = names_regex(registry.network_names())
 ONNX_MODELS = names_regex(registry.declared_names())
+# chips of the in-process session rules and of the ATC / ais_bench rules (ganinfer.backends.classify)
+SESSION_CHIPS = backends.chip_regex("session", config["ascend"]["runtime"])
+AIS_CHIPS = backends.chip_regex("ais_bench", config["ascend"]["runtime"])
+ASCEND_SHELLS = RuleShells(config, SCRIPTS)
 
 
 wildcard_constraints:
@@ -37,96 +54,58 @@ wildcard_constraints:
     source=rf"pth|(?:{backends.chip_pattern()})_bs\d+",
 
 
-# ---- configuration lookups -------------------------------------------------
-
-ASCEND = config["ascend"]
-SCRIPTS = os.path.join(workflow.basedir, "scripts")
-
-
-def spec(wildcards):
-    return registry.get(wildcards.model)
-
-
-def configured_weights(wildcards):
-    """The user's checkpoint file(s) (checked to exist while the DAG is built) and their
-    listing (size, mtime), which changes when a file is replaced in place."""
-    paths = list(config_checks.weights_files(config, wildcards.model).values())
-    if not paths:
-        return []
-    return [*paths, track(f"{wildcards.model}_weights", paths)]
+TARGETS = Targets(config)
+# timed jobs last, alone, their rounds interleaved; the reference first (ganinfer.workflow.order)
+TIMED_PRIORITY = order.TIMED
+REFERENCE_PRIORITY = order.REFERENCE
+AFTER_TIMED_PRIORITY = order.after_timed(config["rounds"])
+round_priority = order.round_priority
+coalesce_reevaluations()
 
 
-def simplify_input(wildcards):
-    """The dynamic-batch export, or for fixed-batch models the export at this batch size."""
-    if spec(wildcards).dynamic_batch:
-        return {"onnx": f"results/{wildcards.model}/onnx/{wildcards.model}.onnx"}
-    return {
-        "onnx": f"results/{wildcards.model}/export/{wildcards.model}_bs{wildcards.bs}.onnx"
-    }
+def bind(function):
+    """An input function of the rules: ``function(config, wildcards)`` of ganinfer.workflow.inputs."""
+    return lambda wildcards: function(config, wildcards)
 
 
-def declaration(model):
-    """A declared model's onnx_models entry as a file, rewritten only when the entry changes."""
-    return track_declaration(model, config["onnx_models"][model])
+get_configured_weights = bind(inputs.configured_weights)
+get_simplify_input = bind(inputs.simplify_input)
+get_declared_onnx = bind(inputs.declared_onnx)
+get_preprocess_input = bind(inputs.preprocess_input)
+get_macs_input = bind(inputs.macs_input)
+get_search_onnx = bind(inputs.search_onnx)
+get_session_options = bind(inputs.session_options)
+get_session_inputs = bind(inputs.session_inputs)
+get_quality_inputs = bind(inputs.quality_inputs)
+get_quality_stats_inputs = bind(inputs.quality_stats_inputs)
+get_baseline = bind(inputs.baseline)
 
 
-def declared_onnx(wildcards):
-    """A declared model's ONNX file, its listing (size, mtime: changes when it is replaced) and its
-    declaration: the jobs downstream rerun when either changes."""
-    path = spec(wildcards).onnx
-    listing = track(f"{wildcards.model}_onnx", [path])
-    return {
-        "onnx": path,
-        "listing": listing,
-        "declaration": declaration(wildcards.model),
-    }
+def get_round_files(wildcards):
+    return TARGETS.round_files(wildcards.model, wildcards.chip, wildcards.bs)
 
 
-def preprocess_input(wildcards):
-    """The checkpoint for kinds that read it, and the listing of the configured image folders
-    (names, sizes, mtimes: rewritten only when the folders' images change)."""
-    inputs = {}
-    if spec(wildcards).preprocess_uses_weights:
-        inputs["weights"] = f"resources/weights/{wildcards.model}.pth"
-    folders = list(config_checks.dataset_folders(config, wildcards.model).values())
-    if folders:
-        inputs["listing"] = track(f"{wildcards.model}_dataset", folders)
-    if spec(wildcards).onnx:
-        inputs["declaration"] = declaration(wildcards.model)
-    return inputs
+def get_table_inputs(wildcards):
+    return TARGETS.tables()
 
 
-def macs_input(wildcards):
-    """MACs per image are counted on the simplified graph of the model's first batch size."""
-    bs = config_checks.batch_sizes(config, wildcards.model)[0]
-    return f"results/{wildcards.model}/onnx/{wildcards.model}_bs{bs}.onnx"
+def get_chip(wildcards):
+    return backends.classify(wildcards.chip, config["ascend"]["runtime"])
 
 
-# modules that only some jobs run: each model's own code, and the sessions other than ONNX Runtime's
-OWN_MODULES = frozenset(
-    model_module(network) for network in ["", *registry.networks()]
-) | {m for m, _ in backends.SESSION_BACKENDS.values()}
+def get_chip_env(wildcards):
+    return f"../envs/{get_chip(wildcards).env}"
 
 
-def code(script, chip=None):
-    """Input function: the source files a job of ``script``'s stage runs (ganinfer.sources), relative
-    to the working directory; a model's network module, or a chip's session module, is an input of
-    that model's or chip's jobs alone (``chip``: the chip of a rule without a chip wildcard).
-    """
-    path = os.path.join(SCRIPTS, script)
-
-    def sources(wildcards):
-        model, chip_ = wildcards.get("model"), wildcards.get("chip", chip)
-        own = [
-            model_module(registry.get(model).network) if model else None,
-            backends.session_module(chip_) if chip_ else None,
-        ]
-        return job_sources(path, own, OWN_MODULES)
-
-    return sources
+def get_npu_count(wildcards):
+    return int(get_chip(wildcards).device == "npu")
 
 
-def bench_units(wildcards):
+def get_gpu_count(wildcards):
+    return int(get_chip(wildcards).device == "gpu")
+
+
+def get_bench_units(wildcards):
     """A timed job asks for every `bench` unit the profile declares (profiles/default: each
     other job holds one), so it never overlaps another job."""
     declared = workflow.resource_settings.resources
@@ -141,124 +120,33 @@ def perf_threads():
     return max(1, min(res.cores or 1, res.nodes or res.cores or 1))
 
 
-# ---- chips: one classification (ganinfer.backends.classify) --------------------
-
-# chips of the in-process session rules (infer/perf_onnxruntime, gemm_peak) and of
-# the ATC / ais_bench rules
-SESSION_CHIPS = backends.chip_regex("session", ASCEND["runtime"])
-AIS_CHIPS = backends.chip_regex("ais_bench", ASCEND["runtime"])
-ASCEND_SHELLS = RuleShells(config, SCRIPTS)
+# modules that only some jobs run: each model's own code, and the sessions other than ONNX Runtime's
+OWN_MODULES = frozenset(
+    model_module(network) for network in ["", *registry.networks()]
+) | {m for m, _ in backends.SESSION_BACKENDS.values()}
 
 
-def chip(wildcards):
-    return backends.classify(wildcards.chip, ASCEND["runtime"])
+def code(script, chip=None):
+    """Input function: the source files a job of ``script``'s stage runs (ganinfer.workflow.sources);
+    a model's network module, or a chip's session module, is an input of that model's or chip's jobs
+    alone (``chip``: the chip of a rule without a chip wildcard)."""
+    path = os.path.join(SCRIPTS, script)
 
+    def sources(wildcards):
+        model, chip_ = wildcards.get("model"), wildcards.get("chip", chip)
+        own = [
+            model_module(registry.get(model).network) if model else None,
+            backends.session_module(chip_) if chip_ else None,
+        ]
+        return job_sources(path, own, OWN_MODULES)
 
-def chip_env(wildcards):
-    return f"../envs/{chip(wildcards).env}"
-
-
-def npu_count(wildcards):
-    return int(chip(wildcards).device == "npu")
-
-
-def gpu_count(wildcards):
-    return int(chip(wildcards).device == "gpu")
-
-
-def session_options(wildcards):
-    model = getattr(wildcards, "model", "gemm")
-    return backends.session_options(wildcards.chip, config, model)
-
-
-def session_inputs(wildcards):
-    """The keep-list search's file, for a session that reads it (cpu-fp16 with ascend.keep_dtype: auto)."""
-    path = session_options(wildcards).get("keep_dtype_file")
-    return {"keep_dtype": path} if path else {}
-
-
-def search_onnx(wildcards):
-    """The keep-list search runs on the simplified graph of the model's smallest batch size."""
-    bs = smallest_bs(wildcards.model)
-    return f"results/{wildcards.model}/onnx/{wildcards.model}_bs{bs}.onnx"
-
-
-def search_bs(wildcards):
-    return smallest_bs(wildcards.model)
-
-
-def smallest_bs(model):
-    """The model's smallest batch size: its quality source and its per-sample PNGs."""
-    return min(config_checks.batch_sizes(config, model))
-
-
-# ---- targets ------------------------------------------------------------------
-
-
-def combos():
-    for model in config["models"]:
-        for c in config["chips"]:
-            for bs in config_checks.batch_sizes(config, model):
-                yield model, c, bs
-
-
-def perf_files(wildcards=None):
-    return [f"results/{m}/perf/{c}/bs{b}.json" for m, c, b in combos()]
-
-
-def accuracy_files(wildcards=None):
-    return [f"results/{m}/accuracy/{c}/bs{b}.json" for m, c, b in combos()]
-
-
-def png_dirs(wildcards=None):
-    """Per-sample PNG folders (images.pngs)."""
-    return [
-        f"results/{m}/images/{c}/bs{b}"
-        for m in config["models"]
-        for c in config["chips"]
-        for b in config_checks.png_batch_sizes(config, m)
-    ]
-
-
-def grid_files(wildcards=None):
-    """The image grids: of every model whose outputs are images (postprocess other than none)."""
-    return [
-        f"results/{m}/images/{c}/bs{b}_grid.png"
-        for m, c, b in combos()
-        if registry.get(m).postprocess != "none"
-    ]
-
-
-def weights_info_files(wildcards=None):
-    return [f"resources/weights/{m}.json" for m in config["models"]]
-
-
-def macs_files(wildcards=None):
-    return [f"results/{m}/onnx/{m}_macs.json" for m in config["models"]]
-
-
-def peak_chips():
-    """Chips with a measured GEMM peak: the in-process ones (none on ais_bench chips)."""
-    return [c for c in config["chips"] if re.fullmatch(SESSION_CHIPS, c)]
-
-
-def gemm_peak_files(wildcards=None):
-    return [f"results/roofline/gemm_{c}.json" for c in peak_chips()]
-
-
-def quality_sources(model):
-    """pth (the PyTorch reference) and every chip's outputs at the model's smallest batch size."""
-    return ["pth", *(f"{c}_bs{smallest_bs(model)}" for c in config["chips"])]
-
-
-def quality_files(wildcards=None):
-    """One record per source of each configured model whose registry entry has a quality kind."""
-    models = [m for m in config["models"] if registry.get(m).quality]
-    return [f"results/{m}/quality/{s}.json" for m in models for s in quality_sources(m)]
+    return sources
 
 
 def plots():
-    return plot_paths("results/plots", config["models"], config["chips"], peak_chips())
+    return plot_paths(
+        "results/plots", config["models"], config["chips"], TARGETS.peak_chips()
+    )
 
 
 def plot_files(wildcards=None):
@@ -268,79 +156,3 @@ def plot_files(wildcards=None):
 def plot_outputs(kind):
     """The plots of one kind, each flagged for the report with its own labels."""
     return [report(path, **report_flags(kind, key)) for key, path in plots()[kind]]
-
-
-# ---- timed jobs run last, alone -------------------------------------------------
-# A timed job asks for every `bench` unit (each other job holds one: profiles/default) and
-# has the lowest priority (TIMED_PRIORITY), so the greedy scheduler of profiles/default starts
-# it only when no untimed job runs or is ready; no edge orders the timed jobs, so an edit
-# reruns exactly the timed rows it can change. Snakemake's scheduler wakes once a second at
-# most while timed jobs wait their turn (ganinfer.scheduling).
-TIMED_PRIORITY = -1
-coalesce_reevaluations()
-
-
-# The reference runs before the inference runs it is compared with, so that each device output
-# folder (temp) is read and deleted as soon as its inference ends instead of waiting for it.
-REFERENCE_PRIORITY = 1
-
-
-def round_priority(wildcards):
-    """Round r of every row before round r + 1 of any: the rounds of a run interleave in time."""
-    return TIMED_PRIORITY - int(wildcards["round"]) + 1
-
-
-# below every round: jobs that only read timed records wait until the timing is over
-AFTER_TIMED_PRIORITY = TIMED_PRIORITY - config["rounds"]
-
-
-def round_files(wildcards):
-    """The timed records of one row's rounds (config `rounds`), in round order."""
-    rounds = range(1, config["rounds"] + 1)
-    return [
-        f"results/{wildcards.model}/perf/{wildcards.chip}/bs{wildcards.bs}/round{r}.json"
-        for r in rounds
-    ]
-
-
-def untimed_inputs():
-    """The tables' untimed inputs, by name."""
-    return {
-        "accuracy": accuracy_files(),
-        "quality": quality_files(),
-        "weights": weights_info_files(),
-        "grids": grid_files(),
-        "pngs": png_dirs(),
-        "macs": macs_files(),
-    }
-
-
-def table_inputs(wildcards):
-    """Every input of the tables: the timed outputs and the untimed ones."""
-    return {"perf": perf_files(), "gemm": gemm_peak_files(), **untimed_inputs()}
-
-
-# ---- quality (IS / FID) inputs -------------------------------------------------
-
-
-def quality_param(lookup):
-    """A wildcards function of one of ganinfer.config's quality lookups."""
-    return lambda wildcards: lookup(config, wildcards.model)
-
-
-def quality_inputs(wildcards):
-    return config_checks.quality_inputs(config, wildcards.model, wildcards.source)
-
-
-def quality_stats_inputs(wildcards):
-    return config_checks.quality_stats_inputs(config, wildcards.model)
-
-
-def get_baseline(wildcards):
-    """The baseline perf.csv (config `baseline`); without one the comparison has nothing to rate."""
-    if not config["baseline"]:
-        raise WorkflowError(
-            "config error: baseline: results/tables/compare.csv rates this run against another run's perf.csv; "
-            "give it with --config baseline=<path to that perf.csv>"
-        )
-    return config["baseline"]

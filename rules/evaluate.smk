@@ -63,7 +63,7 @@ rule pngs:
 # IS / FID of one source: pth (the PyTorch reference) or {chip}_bs{bs} (that chip's outputs)
 rule quality:
     input:
-        unpack(quality_inputs),
+        unpack(get_quality_inputs),
         code=code("quality.py"),
     output:
         "results/{model}/quality/{source}.json",
@@ -75,8 +75,8 @@ rule quality:
         "../envs/torch.yaml"
     threads: 2
     params:
-        inception=quality_param(config_checks.quality_weights),
-        reference=quality_param(config_checks.quality_reference),
+        inception=lambda w: config_checks.quality_weights(config, w.model),
+        reference=lambda w: config_checks.quality_reference(config, w.model),
         splits=config["quality"]["is_splits"],
         batch=config["quality"]["batch"],
     script:
@@ -86,7 +86,7 @@ rule quality:
 # FID reference statistics of a configured image folder, computed once
 rule quality_stats:
     input:
-        unpack(quality_stats_inputs),
+        unpack(get_quality_stats_inputs),
         code=code("quality_stats.py"),
     output:
         "resources/quality/{model}_reference.npz",
@@ -98,7 +98,7 @@ rule quality_stats:
         "../envs/torch.yaml"
     threads: 2
     params:
-        inception=quality_param(config_checks.quality_weights),
+        inception=lambda w: config_checks.quality_weights(config, w.model),
         batch=config["quality"]["batch"],
     script:
         "../scripts/quality_stats.py"

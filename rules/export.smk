@@ -39,7 +39,7 @@ rule export_onnx_fixed:
 # and its record in place of a checkpoint's
 rule import_onnx:
     input:
-        unpack(declared_onnx),
+        unpack(get_declared_onnx),
         code=code("import_onnx.py"),
     output:
         onnx="results/{model}/onnx/{model}.onnx",
@@ -56,7 +56,7 @@ rule import_onnx:
 
 rule simplify_onnx:
     input:
-        unpack(simplify_input),
+        unpack(get_simplify_input),
         code=code("simplify.py"),
     output:
         "results/{model}/onnx/{model}_bs{bs}.onnx",

@@ -12,7 +12,7 @@
 
 rule infer_onnxruntime:
     input:
-        unpack(session_inputs),
+        unpack(get_session_inputs),
         onnx="results/{model}/onnx/{model}_bs{bs}.onnx",
         inputs="results/{model}/inputs",
         reference=ancient("results/{model}/reference"),
@@ -27,20 +27,20 @@ rule infer_onnxruntime:
     wildcard_constraints:
         chip=SESSION_CHIPS,
     conda:
-        chip_env
+        get_chip_env
     threads: 2
     resources:
-        npu=npu_count,
-        gpu=gpu_count,
+        npu=get_npu_count,
+        gpu=get_gpu_count,
     params:
-        provider_options=session_options,
+        provider_options=get_session_options,
     script:
         "../scripts/infer.py"
 
 
 rule perf_onnxruntime:
     input:
-        unpack(session_inputs),
+        unpack(get_session_inputs),
         onnx="results/{model}/onnx/{model}_bs{bs}.onnx",
         inputs="results/{model}/inputs",
         code=code("perf.py"),
@@ -52,15 +52,15 @@ rule perf_onnxruntime:
         chip=SESSION_CHIPS,
     priority: round_priority
     conda:
-        chip_env
+        get_chip_env
     threads: perf_threads()
     resources:
-        bench=bench_units,
-        npu=npu_count,
-        gpu=gpu_count,
+        bench=get_bench_units,
+        npu=get_npu_count,
+        gpu=get_gpu_count,
     params:
         bench=config["perf"],
-        provider_options=session_options,
+        provider_options=get_session_options,
     script:
         "../scripts/perf.py"
 
@@ -107,7 +107,7 @@ rule perf_ais_bench:
     conda:
         "../envs/ascend.yaml"
     resources:
-        bench=bench_units,
+        bench=get_bench_units,
         npu=1,
     params:
         setup=ASCEND_SHELLS.setup("ais_bench"),
@@ -135,7 +135,7 @@ localrules:
 
 rule perf_rounds:
     input:
-        rounds=round_files,
+        rounds=get_round_files,
         code=code("perf_rounds.py"),
     output:
         "results/{model}/perf/{chip}/bs{bs}.json",

@@ -8,7 +8,7 @@ localrules:
 rule plots:
     input:
         table="results/tables/perf.csv",
-        records=perf_files(),
+        records=TARGETS.perf_files(),
         code=code("plots.py"),
     output:
         throughput=plot_outputs("throughput"),
@@ -24,6 +24,6 @@ rule plots:
         outdir=lambda w, output: os.path.dirname(output.md),
         models=config["models"],
         chips=config["chips"],
-        peak_chips=peak_chips(),
+        peak_chips=TARGETS.peak_chips(),
     script:
         "../scripts/plots.py"

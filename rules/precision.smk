@@ -7,7 +7,7 @@
 
 rule keep_dtype_search:
     input:
-        onnx=search_onnx,
+        onnx=get_search_onnx,
         inputs="results/{model}/inputs",
         reference="results/{model}/reference",
         code=code("keep_dtype.py", chip=backends.FP16_CHIP),
@@ -24,8 +24,8 @@ rule keep_dtype_search:
         "../envs/onnxruntime.yaml"
     threads: 2
     params:
-        bs=search_bs,
+        bs=lambda w: config_checks.smallest_bs(config, w.model),
         threshold=config["accuracy"]["threshold"],
-        nodes=ASCEND["keep_dtype_nodes"],
+        nodes=config["ascend"]["keep_dtype_nodes"],
     script:
         "../scripts/keep_dtype.py"

@@ -1,6 +1,6 @@
 rule preprocess:
     input:
-        unpack(preprocess_input),
+        unpack(get_preprocess_input),
         code=code("preprocess.py"),
     output:
         directory("results/{model}/inputs"),

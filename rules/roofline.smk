@@ -13,22 +13,22 @@ rule gemm_peak:
         chip=SESSION_CHIPS,
     priority: TIMED_PRIORITY
     conda:
-        chip_env
+        get_chip_env
     threads: perf_threads()
     resources:
-        bench=bench_units,
-        npu=npu_count,
-        gpu=gpu_count,
+        bench=get_bench_units,
+        npu=get_npu_count,
+        gpu=get_gpu_count,
     params:
         bench=config["perf"],
-        provider_options=session_options,
+        provider_options=get_session_options,
     script:
         "../scripts/gemm_peak.py"
 
 
 rule macs:
     input:
-        onnx=macs_input,
+        onnx=get_macs_input,
         code=code("macs.py"),
     output:
         "results/{model}/onnx/{model}_macs.json",

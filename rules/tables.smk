@@ -6,7 +6,7 @@ localrules:
 
 rule tables:
     input:
-        unpack(table_inputs),
+        unpack(get_table_inputs),
         code=code("tables.py"),
     output:
         perf_csv=report(
@@ -48,7 +48,7 @@ rule readme:
         quality="results/tables/quality.md",
         images="results/tables/images.md",
         images_tsv="results/tables/images.tsv",
-        grids=grid_files(),
+        grids=TARGETS.grid_files(),
         plots_md="results/plots/plots.md",
         plots_tsv="results/plots/plots.tsv",
         plot_images=plot_files(),

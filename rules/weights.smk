@@ -1,6 +1,6 @@
 rule weights:
     input:
-        configured_weights,
+        get_configured_weights,
         code=code("weights.py"),
     output:
         weights="resources/weights/{model}.pth",

@@ -13,9 +13,9 @@ import math
 import os
 
 from ganinfer import backends, cli, registry
-from ganinfer import config as lookups
 from ganinfer import samples as sampling
 from ganinfer.fileio import write_text
+from ganinfer.workflow import config as lookups
 
 # bytes per sample of one run's records: the inference summary (ais_bench's filesinfo) and the accuracy
 # file's per-sample entries, measured on the dcgan and gan runs of docs/full-scale.md

@@ -1,7 +1,7 @@
-"""A stage's source files (ganinfer.sources): every kind of import is followed (the whole workflow's edits:
+"""A stage's source files (ganinfer.workflow.sources): every kind of import is followed (the whole workflow's edits:
 tests/test_reruns.py)."""
 
-from ganinfer.sources import job_sources
+from ganinfer.workflow.sources import job_sources
 
 
 def test_sources_follow_every_kind_of_import(tmp_path):

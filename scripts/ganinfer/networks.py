@@ -4,7 +4,7 @@ A network module (``ganinfer/models/<name>.py``, named by ``ModelSpec.network``)
 the upstream module structure, so that the upstream ``state_dict`` keys and shapes load with
 ``strict=True``, and satisfies ``NetworkModule``. Only the stages that run a network import this module
 (weights, export, the PyTorch reference); a job's code inputs hold its own model's network module alone
-(``ganinfer.sources``).
+(``ganinfer.workflow.sources``).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from ganinfer.errors import InputError
 from ganinfer.fileio import atomic_dir, output_name, read_json, write_json
 from ganinfer.inputs import InputSet
 from ganinfer.spec import ModelSpec
-from ganinfer.tracking import declaration_path
+from ganinfer.workflow.tracking import declaration_path
 
 
 def input_shape(spec: ModelSpec, bs: int) -> str:

@@ -40,7 +40,7 @@ _KEEP = {
     "inception_weights",
     "fid_inception_weights",
 }
-MODELS_DIR = Path(__file__).resolve().parent / "models"
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 
 
 def coerce(value, key: str = ""):
@@ -266,6 +266,11 @@ def batch_sizes(config: dict, model: str) -> list[int]:
     return [int(bs) for bs in sizes]
 
 
+def smallest_bs(config: dict, model: str) -> int:
+    """The model's smallest batch size: its quality source, its per-sample PNGs, the keep-list search's."""
+    return min(batch_sizes(config, model))
+
+
 def png_batch_sizes(config: dict, model: str) -> list[int]:
     """The batch sizes whose runs get one PNG per sample (images.pngs): the quality source (the smallest
     batch size of a model with a quality metric), every image model's smallest, or all."""
@@ -273,7 +278,7 @@ def png_batch_sizes(config: dict, model: str) -> list[int]:
     which = config["images"]["pngs"]
     if spec.postprocess == "none" or (which == "quality" and spec.quality is None):
         return []
-    return sizes if which == "all" else [min(sizes)]
+    return sizes if which == "all" else [smallest_bs(config, model)]
 
 
 def sample_count(config: dict, model: str):
@@ -303,22 +308,16 @@ def quality_reference(config: dict, model: str) -> str:
     return path
 
 
-def check_workflow_config(config: dict, schema: str, overrides: dict | None) -> None:
-    """Bad config values stop the workflow with one line naming the key and the fix, before any job
-    starts: --config values are read as YAML first (nested ones arrive as strings), then the schema
-    (which fills the defaults), model names under every per-model key, chips, demo network keys and
-    the configured files and folders are checked."""
+def check(config: dict) -> None:
+    """Bad config values stop the workflow with one line naming the key and the fix, before any job starts:
+    model names under every per-model key, the declared models against their graphs, contradictions, chips,
+    demo network keys and the configured files and folders (the config is validated by the schema first, and
+    not changed here)."""
     from snakemake.exceptions import WorkflowError
-    from snakemake.utils import update_config, validate
 
     from ganinfer.backends import check_chip
     from ganinfer.declared import build_spec
 
-    update_config(config, coerce(overrides or {}))
-    try:
-        validate(config, schema)
-    except WorkflowError:
-        raise WorkflowError(f"config error: {schema_error(config, schema)}") from None
     try:
         registry.declare(config["onnx_models"], build_spec)
         for name in registry.declared_names():
@@ -331,31 +330,3 @@ def check_workflow_config(config: dict, schema: str, overrides: dict | None) -> 
         check_paths(config)
     except InputError as exc:
         raise WorkflowError(f"config error: {exc}") from None
-
-
-def quality_inputs(config: dict, model: str, source: str) -> dict:
-    """The source's outputs (pth: the PyTorch reference; <chip>_bs<n>: that chip's), plus the configured
-    weights and reference files that exist (the script reports a missing configured one)."""
-    if source == "pth":
-        inputs = {"outputs": f"results/{model}/reference"}
-    else:
-        chip, bs = source.rsplit("_bs", 1)
-        inputs = {"outputs": f"results/{model}/outputs/{chip}/bs{bs}"}
-    for key, path in (
-        ("inception_weights", quality_weights(config, model)),
-        ("reference_stats", quality_reference(config, model)),
-    ):
-        if path and (path.startswith("resources/quality/") or os.path.exists(path)):
-            inputs[key] = path
-    return inputs
-
-
-def quality_stats_inputs(config: dict, model: str) -> dict:
-    """The reference image folder, its listing (ganinfer.tracking) and the Inception weights when present."""
-    from ganinfer.tracking import track
-
-    folder = quality_reference_path(config, model)
-    inputs = {"images": folder, "listing": track(f"{model}_reference", [folder])}
-    if os.path.exists(quality_weights(config, model)):
-        inputs["inception_weights"] = quality_weights(config, model)
-    return inputs
