@@ -9,11 +9,12 @@ is at least `min_effect` away from 1 (``1 + min_effect``, or ``1 / (1 + min_effe
 from __future__ import annotations
 
 import math
+import statistics
 
 import pandas as pd
 
 from ganinfer.errors import CONFIG_HINT, InputError
-from ganinfer.rounds import LEVEL
+from ganinfer.rounds import LEVEL, t_quantile
 
 KEY = ["model", "chip", "batch_size"]
 REQUIRED = [*KEY, "throughput_fps"]
@@ -57,18 +58,16 @@ def round_values(row) -> list[float]:
 
 def log_ratio(this: list[float], base: list[float], level: float = LEVEL) -> tuple[float, float, float]:
     """Ratio of geometric means this/base and its Welch t-interval (on the logarithms)."""
-    from scipy import stats
-
     x, y = [math.log(v) for v in this], [math.log(v) for v in base]
     diff = sum(x) / len(x) - sum(y) / len(y)
-    vx = stats.tvar(x) / len(x) if len(x) > 1 else 0.0
-    vy = stats.tvar(y) / len(y) if len(y) > 1 else 0.0
+    vx = statistics.variance(x) / len(x) if len(x) > 1 else 0.0
+    vy = statistics.variance(y) / len(y) if len(y) > 1 else 0.0
     se = math.sqrt(vx + vy)
     if se == 0.0:
         return math.exp(diff), math.exp(diff), math.exp(diff)
     terms = [(v**2) / (n - 1) for v, n in ((vx, len(x)), (vy, len(y))) if n > 1]
     df = (vx + vy) ** 2 / sum(terms)
-    half = float(stats.t.ppf(0.5 + level / 2, df)) * se
+    half = t_quantile(0.5 + level / 2, df) * se
     return math.exp(diff), math.exp(diff - half), math.exp(diff + half)
 
 

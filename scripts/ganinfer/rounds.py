@@ -14,6 +14,7 @@ and between-minute variation within the run, not the drift from one run to anoth
 from __future__ import annotations
 
 import math
+import statistics
 
 from ganinfer.bench import QUANTILES, latency_sample, stored_latencies
 from ganinfer.stats import latency_quantiles, summarize
@@ -23,15 +24,20 @@ LEVEL = 0.95
 
 def t_interval(values: list[float], level: float = LEVEL) -> tuple[float, float]:
     """The ``level`` t-interval of the mean of ``values`` (at least two; NaNs for fewer)."""
-    from scipy import stats
-
     n = len(values)
     if n < 2:
         return math.nan, math.nan
     mean = sum(values) / n
-    sem = stats.sem(values)
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * sem)
+    half = t_quantile(0.5 + level / 2, n - 1) * statistics.stdev(values) / math.sqrt(n)
     return mean - half, mean + half
+
+
+def t_quantile(p: float, df: float) -> float:
+    """Student's t quantile, by scipy.special's inverse CDF: scipy.stats is a far heavier import, in a job
+    that runs once per perf row (docs/benchmarking.md#figures-behind-design-choices)."""
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, p))
 
 
 def paired_ratio(a: list[float], b: list[float], level: float = LEVEL) -> tuple[float, float, float]:
