@@ -1,8 +1,10 @@
 # Accuracy run (every sample) and performance run (timed, nothing kept) are separate jobs.
 # The accuracy run's per-sample outputs are temp(): deleted once accuracy, images, pngs and quality
 # have read them (Snakemake's --notemp keeps them); its summary stays. It starts once its model's
-# reference exists (an ancient() input: order only, a rebuilt reference does not rerun it), so no
-# output folder waits on disk for the slow reference: at most one per running inference job. The in-process session rules (named onnxruntime) serve cpu, cpu-fp16,
+# reference exists (an input it does not read), so no output folder waits on disk for the slow
+# reference: at most one per running inference job. A rebuilt reference reruns it: the accuracy
+# would need the deleted outputs again anyway (ancient() would not do: Snakemake then also ignores
+# the job's own newer code inputs). The in-process session rules (named onnxruntime) serve cpu, cpu-fp16,
 # cuda, tensorrt and openvino, each through the session the backend registry gives its chip
 # (ONNX Runtime, its fp16 emulation for cpu-fp16, or OpenVINO for openvino), and Ascend chips
 # with ascend.runtime ort-cann;
@@ -15,7 +17,7 @@ rule infer_onnxruntime:
         unpack(get_session_inputs),
         onnx="results/{model}/onnx/{model}_bs{bs}.onnx",
         inputs="results/{model}/inputs",
-        reference=ancient("results/{model}/reference"),
+        reference="results/{model}/reference",
         code=code("infer.py"),
     output:
         outputs=temp(directory("results/{model}/outputs/{chip}/bs{bs}")),
@@ -69,7 +71,7 @@ rule infer_ais_bench:
     input:
         om="results/{model}/om/{model}_bs{bs}_{chip}.om",
         inputs="results/{model}/inputs",
-        reference=ancient("results/{model}/reference"),
+        reference="results/{model}/reference",
     output:
         outputs=temp(directory("results/{model}/outputs/{chip}/bs{bs}")),
         summary="results/{model}/outputs/{chip}/bs{bs}_summary.json",
