@@ -18,11 +18,9 @@ from ganinfer.workflow.targets import Targets
 SCHEMA = os.path.join(workflow.basedir, "config", "schema.yaml")
 SCRIPTS = os.path.join(workflow.basedir, "scripts")
 
-# --config values arrive as strings: read them as YAML; the schema fills the defaults; bad values stop
-# the workflow with one line naming the key and the fix, before any job
-update_config(
-    config, config_checks.coerce(workflow.config_settings.overwrite_config or {})
-)
+# --config values arrive as strings: read them as YAML (config files are typed already); the schema
+# fills the defaults; bad values stop the workflow with one line naming the key and the fix, before any job
+update_config(config, config_checks.coerce(workflow.config_settings.config or {}))
 try:
     validate(config, SCHEMA)
 except WorkflowError:

@@ -247,6 +247,12 @@ def test_nested_config_strings_are_read_as_yaml():
         "demo_architecture.cyclegan_sat2map.ngf: '8' is a string, expected a integer like the default 64 "
         f"(fix it in {HINT}; on the command line: --config 'demo_architecture={{cyclegan_sat2map: {{ngf: 64}}}}')"
     )
+    # a string key given a number (YAML's `attention: 0`, --config's leaves) reads as its text; a flag does not
+    check_demo_architecture({"demo_architecture": {"biggan": {"attention": 0}}})
+    with pytest.raises(
+        InputError, match=r"^demo_architecture\.biggan\.attention: True is a boolean, expected a string"
+    ):
+        check_demo_architecture({"demo_architecture": {"biggan": {"attention": True}}})
     with pytest.raises(InputError, match=r"^demo_architecture\.gan\.depth: unknown key; gan takes latent_dim, "):
         check_demo_architecture({"demo_architecture": {"gan": {"depth": 3}}})
 

@@ -170,6 +170,8 @@ def check_demo_architecture(config: dict) -> None:
                 ok = isinstance(value, bool) and isinstance(default, bool)
             elif isinstance(default, float):
                 ok = isinstance(value, (int, float))
+            elif isinstance(default, str):  # a number reads as its text ("attention: 0", --config's "64")
+                ok = isinstance(value, (str, int))
             else:
                 ok = isinstance(value, type(default))
             if not ok:
