@@ -61,7 +61,7 @@ test: $(VENV)/.dev
 # (tests/cluster/slurm_local.sh), runs the workflow through profiles/slurm-npu, stops them;
 # -rP prints the sbatch lines and SLURM's job records
 test-cluster: $(VENV)/.dev
-	SLURM_LOCAL_TEST=1 $(BIN)/python -m pytest -rP tests/test_cluster.py
+	SLURM_LOCAL_TEST=1 $(BIN)/python -m pytest -rP tests/cluster/test_cluster.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

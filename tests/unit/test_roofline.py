@@ -5,7 +5,7 @@ import json
 import numpy as np
 import onnx
 import pytest
-from conftest import error_lines, run_script
+from common import error_lines, run_script
 from onnx import TensorProto, helper, numpy_helper
 
 from ganinfer import registry

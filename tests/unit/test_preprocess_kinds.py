@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import error_lines, run_script
+from common import error_lines, run_script
 from PIL import Image
 
 from ganinfer import checkpoint, networks, registry

@@ -3,7 +3,7 @@
 import csv
 
 import numpy as np
-from conftest import run_script
+from common import run_script
 from PIL import Image
 
 from ganinfer import bench, plots

@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT, SCRIPTS, error_lines, new_workdir, snakemake
+from common import ROOT, SCRIPTS, error_lines, new_workdir, snakemake
 
 from ganinfer import bench, tables
 from ganinfer.bench import BenchSettings, choose_mode
@@ -43,9 +43,6 @@ def workdir(tmp_path_factory):
     (wd / "tiny.yaml").write_text(TINY)
     snakemake("results/tables/perf.csv", "results/tables/accuracy.csv", "-j2", "--configfile", "tiny.yaml", cwd=wd)
     return wd
-
-
-pytestmark = pytest.mark.workflow
 
 
 def test_openvino_rows_in_perf_and_accuracy_tables(workdir):

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import pytest
 import yaml
-from conftest import ROOT, SCRIPTS
+from common import ROOT, SCRIPTS
 from snakemake.iocontainers import Namedlist
 
 import accuracy
