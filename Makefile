@@ -1,5 +1,6 @@
-# Two commands: `make run` (the default workflow target) and `make test` (the suite);
-# `make test-cluster` runs the workflow on a one-node SLURM started on this machine.
+# Two commands: `make run` (the default workflow target) and `make test` (the suite); `make test-fast`
+# runs the unit tests only (tests/unit), `make test-cluster` the workflow on a one-node SLURM started on
+# this machine.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ JOBS ?= 4
 # PYTHONDONTWRITEBYTECODE in the caller's environment would make every job compile its imports again
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run readme test test-cluster lint config-doc benchmark mutation gpu clean
+.PHONY: run readme test test-fast test-cluster lint config-doc benchmark mutation gpu clean
 
 # uv installs the pinned wheels (hard links into its cache once it holds them): a fresh venv took
 # 6.5 s (11-12 s with an empty uv cache) where pip took 21-25 s, on the 2-core EPYC VM. uv does not
@@ -56,6 +57,11 @@ config-doc: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
+
+# the loop while coding: tests/unit, the library in process without Snakemake (docs/testing.md: its
+# time on the 2-core Xeon VM, the other kinds and how to run one)
+test-fast: $(VENV)/.dev
+	$(BIN)/python -m pytest tests/unit
 
 # root only: installs slurmctld, slurmd, slurm-client and munge when missing, starts them
 # (tests/cluster/slurm_local.sh), runs the workflow through profiles/slurm-npu, stops them;
