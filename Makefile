@@ -1,5 +1,6 @@
-# Two commands: `make run` (the default workflow target) and `make test` (the suite);
-# `make test-cluster` runs the workflow on a one-node SLURM started on this machine.
+# Two commands: `make run` (the default workflow target) and `make test` (the suite); `make test-fast`
+# runs the unit tests only (tests/unit), `make test-cluster` the workflow on a one-node SLURM started on
+# this machine.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ JOBS ?= 4
 # environment would make every job compile its imports again
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run readme test test-cluster lint config-doc benchmark mutation gpu clean
+.PHONY: run readme test test-fast test-cluster lint config-doc benchmark mutation gpu clean
 
 # uv installs the pinned wheels (hard links into its cache once it holds them), a fresh venv in a
 # fraction of pip's time (docs/benchmarking.md#figures-behind-design-choices). uv does not read pip's
@@ -58,11 +59,16 @@ config-doc: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
 
+# the loop while coding: tests/unit, the library in process without Snakemake (docs/testing.md: its
+# time on the 2-core Xeon VM, the other kinds and how to run one)
+test-fast: $(VENV)/.dev
+	$(BIN)/python -m pytest tests/unit
+
 # root only: installs slurmctld, slurmd, slurm-client and munge when missing, starts them
 # (tests/cluster/slurm_local.sh), runs the workflow through profiles/slurm-npu, stops them;
 # -rP prints the sbatch lines and SLURM's job records
 test-cluster: $(VENV)/.dev
-	SLURM_LOCAL_TEST=1 $(BIN)/python -m pytest -rP tests/test_cluster.py
+	SLURM_LOCAL_TEST=1 $(BIN)/python -m pytest -rP tests/cluster/test_cluster.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -1,70 +1,26 @@
-"""Shared fixtures: the repository root, a Python that runs the scripts, small helpers."""
+"""Shared fixtures, and each test's kind marker: the name of its folder under tests/."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPTS = ROOT / "scripts"
+from common import run_script
+
+TESTS = Path(__file__).resolve().parent
 
 
-def run_script(name: str, *args, check: bool = True, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run ``scripts/<name>.py`` by hand, as a user would."""
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPTS / f"{name}.py"), *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        env={**os.environ, "PYTHONPATH": ""},
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{name}.py failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def snakemake(*args, cwd: Path, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(
-            f"snakemake {' '.join(map(str, args))} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-        )
-    return proc
-
-
-def new_workdir(path: Path) -> Path:
-    """A working folder as a deployed workflow has it: config/config.yaml (and a README) in it."""
-    (path / "config").mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "config" / "config.yaml", path / "config" / "config.yaml")
-    shutil.copy(ROOT / "README.md", path / "README.md")
-    return path
-
-
-def error_lines(proc: subprocess.CompletedProcess) -> list[str]:
-    return [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
-
-
-def tool_env(simulator: bool) -> dict:
-    """Environment for shell rules: this Python first on PATH (``python3`` in the Ascend
-    rules), and with ``simulator`` the test-only atc / ais_bench simulator."""
-    path = [str(Path(sys.executable).parent), os.environ.get("PATH", "")]
-    env = {**os.environ, "PYTHONPATH": ""}
-    if simulator:
-        path.insert(0, str(ROOT / "tests" / "sim" / "bin"))
-        env["PYTHONPATH"] = str(ROOT / "tests" / "sim")
-    env["PATH"] = os.pathsep.join(path)
-    return env
+def pytest_collection_modifyitems(config, items):
+    """Mark every test with its folder under tests/ (`pytest -m unit` runs tests/unit); the kinds are the
+    markers pyproject.toml registers that name a folder here, and a test outside their folders stops the run."""
+    names = [line.split(":")[0] for line in config.getini("markers")]
+    kinds = [name for name in names if (TESTS / name).is_dir()]
+    for item in items:
+        kind = item.path.relative_to(TESTS).parts[0]
+        if kind not in kinds:
+            raise pytest.UsageError(f"{item.nodeid}: not in a folder of its kind, tests/{{{','.join(kinds)}}}/")
+        item.add_marker(kind)
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +32,11 @@ def demo_weights(tmp_path_factory) -> dict[str, Path]:
         run_script("weights", "--model", model, "--out", out / f"{model}.pth", "--info", out / f"{model}.json")
         paths[model] = out / f"{model}.pth"
     return paths
+
+
+@pytest.fixture(scope="session")
+def inception_nets():
+    """The two Inception-v3 variants (torchvision, fid) with seeded random weights."""
+    from ganinfer import inception
+
+    return {v: inception.random_init(inception.build(v), seed=1) for v in inception.VARIANTS}

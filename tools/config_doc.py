@@ -4,7 +4,7 @@ The schema is the one source of every config key's type, default and description
 renders it as a page: a table of every key, then a section per key (type, default, the value of
 the embedded config/config.yaml where it differs, examples, description), then the shared types
 (``$defs``). ``--check`` writes nothing and exits 1 when config/README.md differs from the output
-(tests/test_config_doc.py runs the same comparison).
+(tests/docs/test_docs.py runs the same comparison).
 
 By hand:  python tools/config_doc.py [--check]
 """

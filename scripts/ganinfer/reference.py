@@ -5,7 +5,7 @@ The network is the one ``load_generator`` returns (eval mode: batch norm uses it
 statistics, dropout is off), so no sample's output depends on the other samples of its batch.
 The last batch is short, never padded. What the batch size may still change is the float
 rounding of the CPU kernels (oneDNN picks its convolution kernel by the batch size, a GEMM of
-one row is a GEMV): tests/test_reference.py states per model how far batch 1 and a batch of 3
+one row is a GEMV): tests/networks/test_reference.py states per model how far batch 1 and a batch of 3
 apart may be, and that in float64 they agree to 1e-12.
 """
 

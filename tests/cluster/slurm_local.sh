@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A one-node SLURM cluster on localhost for the cluster test (tests/test_cluster.py):
+# A one-node SLURM cluster on localhost for the cluster test (tests/cluster/test_cluster.py):
 # slurmctld + slurmd + munged, partitions `cpu` and `npu`, the node declares the generic
 # resource npu:4 (a count, no device files). Needs root; installs Debian's slurmctld,
 # slurmd, slurm-client and munge when they are missing.

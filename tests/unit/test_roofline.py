@@ -5,9 +5,9 @@ import json
 import numpy as np
 import onnx
 import pytest
-from conftest import error_lines, run_script
 from onnx import TensorProto, helper, numpy_helper
 
+from common import error_lines, run_script
 from ganinfer import registry
 from ganinfer.gemm import gemm_graph
 from ganinfer.onnxexport import export_onnx

@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import error_lines, run_script
 
+from common import error_lines, run_script
 from ganinfer import registry
 from ganinfer.fileio import read_bin
 from ganinfer.stats import summarize

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, new_workdir, run_script, snakemake, tool_env
 
+from common import ROOT, new_workdir, run_script, snakemake, tool_env
 from ganinfer import registry
 from ganinfer.backends import ascend
 from ganinfer.bench import BenchSettings, calibrated_loop

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, error_lines, run_script
 from PIL import Image
 
+from common import ROOT, error_lines, run_script
 from ganinfer import registry
 from ganinfer.errors import InputError
 from ganinfer.fileio import atomic_path, list_bins, read_bin, write_json
@@ -443,17 +443,3 @@ def test_files_the_loader_skips_are_logged_and_in_the_manifest(tmp_path, capsys)
     clean = images(tmp_path / "clean", ["1_A.jpg"])
     make_inputs(registry.get("cyclegan_sat2map"), 1, 0, tmp_path / "c", dataset=clean)
     assert json.loads((tmp_path / "c" / "manifest.json").read_text())["skipped"] == {}
-
-
-def test_a_yaml_mistake_in_the_config_names_file_line_and_column(tmp_path):
-    from conftest import new_workdir, snakemake
-
-    wd = new_workdir(tmp_path)
-    (wd / "config/config.yaml").write_text("models: [gan\nsamples: 3\n")
-    proc = snakemake("-n", cwd=wd, check=False)
-    assert proc.returncode != 0
-    assert (
-        "config error: config/config.yaml: line 2, column 8: expected ',' or ']', but got ':'; fix the YAML "
-        "syntax there" in proc.stdout + proc.stderr
-    )
-    assert not (wd / "results").exists()

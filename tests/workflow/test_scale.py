@@ -8,9 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import new_workdir, snakemake
 
-pytestmark = pytest.mark.workflow
+from common import new_workdir, snakemake
 
 CONFIG = """
 models: [dcgan, gan]

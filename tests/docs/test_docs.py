@@ -9,7 +9,8 @@ import re
 import jsonschema
 import pytest
 import yaml
-from conftest import ROOT
+
+from common import ROOT
 
 spec = importlib.util.spec_from_file_location("config_doc", ROOT / "tools" / "config_doc.py")
 config_doc = importlib.util.module_from_spec(spec)

@@ -3,9 +3,9 @@
 import csv
 
 import numpy as np
-from conftest import run_script
 from PIL import Image
 
+from common import run_script
 from ganinfer import bench, plots
 from ganinfer.fileio import write_json
 from ganinfer.tables import PERF_COLUMNS

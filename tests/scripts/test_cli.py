@@ -10,13 +10,13 @@ from typing import Annotated
 
 import pytest
 import yaml
-from conftest import ROOT, SCRIPTS
 from snakemake.iocontainers import Namedlist
 
 import accuracy
 import perf
 import perf_ais
 import tables
+from common import ROOT, SCRIPTS
 from ganinfer import bench, cli
 from ganinfer.backends.onnxruntime import PROVIDER_OPTIONS
 

@@ -9,10 +9,9 @@ import re
 import shutil
 
 import pytest
-from conftest import new_workdir, run_script, snakemake
 from PIL import Image
 
-pytestmark = pytest.mark.workflow
+from common import new_workdir, run_script, snakemake
 
 CONFIG = """
 models: [gan, cyclegan_sat2map]

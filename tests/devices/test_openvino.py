@@ -12,8 +12,8 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT, SCRIPTS, error_lines, new_workdir, snakemake
 
+from common import ROOT, SCRIPTS, error_lines, new_workdir, snakemake
 from ganinfer import bench, tables
 from ganinfer.bench import BenchSettings, choose_mode
 
@@ -45,9 +45,6 @@ def workdir(tmp_path_factory):
         "--notemp", "results/tables/perf.csv", "results/tables/accuracy.csv", "-j2", "--configfile", "tiny.yaml", cwd=wd
     )
     return wd
-
-
-pytestmark = pytest.mark.workflow
 
 
 def test_openvino_rows_in_perf_and_accuracy_tables(workdir):

@@ -9,7 +9,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import yaml
-from conftest import ROOT, new_workdir, snakemake, tool_env
+
+from common import ROOT, new_workdir, snakemake, tool_env
 
 ENVS = sorted((ROOT / "envs").glob("*.yaml"))
 EXACT = re.compile(r"([A-Za-z0-9_.-]+) ?==? ?(\d[\w.]*)")

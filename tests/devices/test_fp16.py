@@ -12,8 +12,8 @@ import subprocess
 import numpy as np
 import pytest
 import yaml
-from conftest import ROOT, new_workdir, snakemake, tool_env
 
+from common import ROOT, new_workdir, snakemake, tool_env
 from ganinfer import backends, keepdtype, precision
 from ganinfer.accuracy import cosine
 from ganinfer.backends import ascend, fp16, open_session

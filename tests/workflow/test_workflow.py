@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, new_workdir, snakemake
 from PIL import Image
 
+from common import ROOT, new_workdir, snakemake
 from ganinfer import inception
 from ganinfer.quality import write_stats
 from ganinfer.stats import ais_timing, summarize
@@ -40,9 +40,6 @@ def workdir(tmp_path_factory):
 def read_csv(path):
     with open(path) as f:
         return list(csv.DictReader(f))
-
-
-pytestmark = pytest.mark.workflow
 
 
 def test_input_bins_have_modelzoo_names_and_sizes(workdir):
@@ -332,6 +329,18 @@ def test_config_mistakes_are_one_line_before_any_job(tmp_path, override, message
     assert proc.returncode != 0
     assert message in proc.stdout + proc.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_a_yaml_mistake_in_the_config_names_file_line_and_column(tmp_path):
+    wd = new_workdir(tmp_path)
+    (wd / "config/config.yaml").write_text("models: [gan\nsamples: 3\n")
+    proc = snakemake("-n", cwd=wd, check=False)
+    assert proc.returncode != 0
+    assert (
+        "config error: config/config.yaml: line 2, column 8: expected ',' or ']', but got ':'; fix the YAML "
+        "syntax there" in proc.stdout + proc.stderr
+    )
+    assert not (wd / "results").exists()
 
 
 def test_nested_config_values_arrive_typed(tmp_path):

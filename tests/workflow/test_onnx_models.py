@@ -9,8 +9,8 @@ import json
 import numpy as np
 import pytest
 import yaml
-from conftest import error_lines, new_workdir, run_script, snakemake, tool_env
 
+from common import error_lines, new_workdir, run_script, snakemake, tool_env
 from ganinfer import registry
 from ganinfer.declared import build_spec
 from ganinfer.fileio import read_bin

@@ -12,17 +12,14 @@ import subprocess
 
 import numpy as np
 import pytest
-from conftest import ROOT, new_workdir, snakemake, tool_env
 
+from common import ROOT, new_workdir, snakemake, tool_env
 from ganinfer.fileio import read_bin
 
-pytestmark = [
-    pytest.mark.cluster,
-    pytest.mark.skipif(
-        os.environ.get("SLURM_LOCAL_TEST") != "1",
-        reason="starts a local SLURM as root (apt-get install slurmctld slurmd slurm-client munge): make test-cluster",
-    ),
-]
+pytestmark = pytest.mark.skipif(
+    os.environ.get("SLURM_LOCAL_TEST") != "1",
+    reason="starts a local SLURM as root (apt-get install slurmctld slurmd slurm-client munge): make test-cluster",
+)
 
 SLURM_LOCAL = ROOT / "tests" / "cluster" / "slurm_local.sh"
 ASCEND_RULES = {"compile_atc", "infer_ais_bench", "perf_ais_bench"}

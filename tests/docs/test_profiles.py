@@ -6,7 +6,8 @@ import os
 import re
 
 import pytest
-from conftest import ROOT, new_workdir, snakemake, tool_env
+
+from common import ROOT, new_workdir, snakemake, tool_env
 
 PLUGINS = ("snakemake_executor_plugin_slurm", "snakemake_executor_plugin_donau")
 pytestmark = pytest.mark.skipif(

@@ -7,8 +7,8 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import yaml
-from conftest import ROOT, new_workdir, run_script, snakemake
 
+from common import ROOT, new_workdir, run_script, snakemake
 from ganinfer import registry
 from ganinfer.accuracy import cosine
 from ganinfer.backends import backend_of, ort_providers

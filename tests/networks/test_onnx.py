@@ -7,8 +7,8 @@ import numpy as np
 import onnx
 import pytest
 import torch
-from conftest import SCRIPTS
 
+from common import SCRIPTS
 from ganinfer import registry
 from ganinfer.accuracy import cosine
 from ganinfer.backends.onnxruntime import OrtSession

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import error_lines, run_script
 from PIL import Image
 
+from common import error_lines, run_script
 from ganinfer import checkpoint, networks, registry
 from ganinfer.accuracy import channel_cosine
 from ganinfer.errors import InputError

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_script
 
+from common import run_script
 from ganinfer.compare import compare, log_ratio, provenance_differences, read_perf_csv, verdict
 from ganinfer.errors import InputError
 from ganinfer.rounds import combine, paired_ratio, t_interval

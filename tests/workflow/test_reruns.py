@@ -1,5 +1,6 @@
 """Exact reruns: editing a library or network module schedules exactly the jobs that run it (and what their
-outputs feed), a finished run copied to another folder schedules nothing, and the library has no import cycle.
+outputs feed), and a finished run copied to another folder schedules nothing (the library's imports, and
+the source files of one stage: tests/unit/test_sources.py).
 
 One finished run of five built-in models (one per network module) at reduced widths; every module under
 scripts/ganinfer/ gets a comment appended in a copy of it, and a dry run's jobs are compared with TABLE. The
@@ -9,7 +10,6 @@ benchmarks (benchmarks/) are no stage: an edit of one schedules nothing.
 from __future__ import annotations
 
 import ast
-import graphlib
 import re
 import shutil
 import subprocess
@@ -18,11 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SCRIPTS
 
-from ganinfer.workflow.sources import job_sources
-
-pytestmark = pytest.mark.workflow
+from common import ROOT, SCRIPTS
 
 WORKFLOW = ("Snakefile", "rules", "scripts", "benchmarks", "config", "envs", "report", "profiles", "README.md")
 BENCHMARKS = ROOT / "benchmarks"
@@ -580,102 +577,3 @@ def test_no_benchmark_imports_another():
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 imported.add(node.module.split(".")[0])
         assert imported & names <= {"common"} - {path.stem}, path.name
-
-
-def test_job_sources_give_a_model_its_own_network_only_where_the_stage_runs_networks(tmp_path):
-    pkg = tmp_path / "ganinfer"
-    (pkg / "models").mkdir(parents=True)
-    files = {
-        "stage_net.py": "from ganinfer import networks\n",
-        "stage_plain.py": "from ganinfer import cli\n",
-        "ganinfer/__init__.py": "",
-        "ganinfer/cli.py": "def f():\n    from ganinfer.declared import build\n",
-        "ganinfer/declared.py": "from ganinfer import spec\n",
-        "ganinfer/spec.py": "",
-        "ganinfer/networks.py": "import importlib\nM = lambda n: importlib.import_module(f'ganinfer.models.{n}')\n",
-        "ganinfer/models/__init__.py": "",
-        "ganinfer/models/a.py": "from ganinfer.models import helper\n",
-        "ganinfer/models/helper.py": "",
-        "ganinfer/models/b.py": "",
-    }
-    for name, text in files.items():
-        (tmp_path / name).write_text(text)
-    own = ["ganinfer.models.a", "ganinfer.models.b", "ganinfer.declared"]
-    net = set(job_sources(tmp_path / "stage_net.py", ["ganinfer.models.a"], own, cwd=tmp_path))
-    assert net == {
-        "stage_net.py",
-        "ganinfer/__init__.py",
-        "ganinfer/networks.py",
-        "ganinfer/models/__init__.py",
-        "ganinfer/models/a.py",
-        "ganinfer/models/helper.py",
-    }
-    # a stage that runs no network gets none; every stage runs the declared models' builder (through cli)
-    plain = set(job_sources(tmp_path / "stage_plain.py", ["ganinfer.models.a"], own, cwd=tmp_path))
-    assert plain == {"stage_plain.py", "ganinfer/__init__.py", "ganinfer/cli.py"}
-    declared = set(job_sources(tmp_path / "stage_plain.py", ["ganinfer.declared"], own, cwd=tmp_path))
-    assert declared == plain | {"ganinfer/declared.py", "ganinfer/spec.py"}
-    # outside the working folder the paths are absolute (a working folder moved without the workflow)
-    outside = job_sources(tmp_path / "stage_plain.py", [], own, cwd=tmp_path / "ganinfer")
-    assert outside == sorted(str(tmp_path / f) for f in ("stage_plain.py", "ganinfer/__init__.py", "ganinfer/cli.py"))
-
-
-def imports(path: Path) -> set[str]:
-    """Every ``ganinfer`` module ``path`` imports, at module level or inside a function."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
-    return {n for n in names if n.split(".")[0] == "ganinfer"}
-
-
-def test_the_library_has_no_import_cycle():
-    root = SCRIPTS
-    modules = {}
-    for p in (root / "ganinfer").rglob("*.py"):
-        parts = list(p.relative_to(root).with_suffix("").parts)
-        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = p
-    graph = {
-        m: {t for t in imports(p) if t in modules and t != m and not m.startswith(t + ".")} for m, p in modules.items()
-    }
-    graphlib.TopologicalSorter(graph).prepare()  # raises CycleError naming the cycle
-    assert graph["ganinfer.registry"] == {"ganinfer.errors", "ganinfer.spec"}
-    assert graph["ganinfer.spec"] == set()
-
-
-def test_the_scheduler_keeps_one_wakeup_timer_pending():
-    """Snakemake's scheduler starts a timer per selection pass; patched, a second call while one is pending
-    starts none, and the pending one releases the scheduler's semaphore exactly once."""
-    import threading
-
-    from snakemake.scheduling.job_scheduler import JobScheduler
-
-    from ganinfer.workflow.scheduling import coalesce_reevaluations, coalesced
-
-    assert coalesce_reevaluations() and getattr(JobScheduler._schedule_reevalutation, "coalesced", False)
-    fake = type("Scheduler", (), {"_open_jobs": threading.Semaphore(0)})()
-    reevaluate = coalesced(lambda self, delay: None)
-    reevaluate(fake, 0.2)
-    timer = fake._ganinfer_timer
-    for _ in range(49):
-        reevaluate(fake, 0.2)
-    assert fake._ganinfer_timer is timer and timer.daemon
-    timer.join()
-    assert fake._open_jobs.acquire(timeout=1)
-    assert not fake._open_jobs.acquire(blocking=False)  # released once, not 50 times
-    reevaluate(fake, 0.2)  # after it fired, the next pass starts a new one
-    assert fake._ganinfer_timer is not timer
-    fake._ganinfer_timer.join()
-    assert fake._open_jobs.acquire(timeout=1)
-
-
-def test_no_stage_after_the_reference_runs_the_checkpoint_loader():
-    own = ["ganinfer.models.dgnet", "ganinfer.declared", "ganinfer.backends.openvino"]
-    for script in ("accuracy.py", "images.py", "pngs.py", "infer.py", "perf.py", "tables.py", "plots.py"):
-        files = job_sources(SCRIPTS / script, ["ganinfer.models.dgnet"], own, cwd=ROOT)
-        assert not {"scripts/ganinfer/checkpoint.py", "scripts/ganinfer/networks.py"} & set(files), script
-        assert "scripts/ganinfer/models/dgnet.py" not in files
-    reference = job_sources(SCRIPTS / "reference.py", ["ganinfer.models.dgnet"], own, ROOT)
-    assert "scripts/ganinfer/models/dgnet.py" in reference
