@@ -23,10 +23,11 @@ def run(
     threshold: Annotated[float, cli.Setting("accuracy.threshold")],
     summary: Annotated[str | None, cli.Arg(help="the inference summary json (gives the backend column)")] = None,
     inputs: Annotated[str | None, cli.Arg(help="the inputs folder (its manifest.json names the sources)")] = None,
+    threads: int = 1,
 ):
     spec = registry.get(model)
     shape = spec.output.shape if "channel_cosine" in spec.accuracy else None
-    rec = compare_folders(outputs, reference, threshold, shape)
+    rec = compare_folders(outputs, reference, threshold, shape, workers=threads)
     manifest = read_manifest(inputs)  # the user's file names in place of the sample stems
     if manifest:
         for s in rec["per_sample"]:

@@ -465,6 +465,18 @@ def test_accuracy_record_field_by_field(tmp_path):
     }
 
 
+def test_accuracy_in_several_threads_is_the_same_record_in_the_same_order(tmp_path):
+    rng = np.random.default_rng(0)
+    pairs = {f"{k}_0.bin": (rng.normal(size=6), rng.normal(size=6)) for k in range(40)}
+    out, ref = accuracy_folders(tmp_path, pairs)
+    one = compare_folders(out, ref, threshold=0.5)
+    assert compare_folders(out, ref, threshold=0.5, workers=3) == one
+    assert [s["name"] for s in one["per_sample"]] == [f"{k}_0.bin" for k in range(40)]
+    (out / "17_0.bin").unlink()
+    with pytest.raises(InputError, match=r"17_0\.bin: output missing for reference 17_0\.bin"):
+        compare_folders(out, ref, threshold=0.5, workers=3)
+
+
 def test_accuracy_passes_exactly_at_the_threshold(tmp_path):
     out, ref = accuracy_folders(tmp_path, {"a_0.bin": ([3.0, 4.0], [3.0, 4.0]), "b_0.bin": ([0.0, 2.0], [0, 5.0])})
     assert cosine(np.array([3.0, 4.0]), np.array([3.0, 4.0])) == 1.0  # 25 / (5 * 5), exact
