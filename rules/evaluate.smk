@@ -56,6 +56,7 @@ rule pngs:
         "results/logs/images/{model}_{chip}_bs{bs}.log",
     conda:
         "../envs/report.yaml"
+    threads: 2
     script:
         "../scripts/pngs.py"
 

@@ -7,6 +7,7 @@ PNGs are named after the sample's source file when the inputs' manifest has one
 (``img1.jpg`` -> ``img1.jpg.png``; ``0001/p.png`` -> ``0001__p.png.png``), else after the output.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated
 
@@ -28,14 +29,19 @@ def run(
     summary: str,
     pngs: str,
     inputs: Annotated[str | None, cli.Arg(help="the inputs folder (its manifest.json names the sources)")] = None,
+    threads: int = 1,
 ):
     spec = registry.get(model)
     shape = tuple(read_json(summary).get("output_shape") or spec.output.shape)
     files = list_bins(outputs)
     manifest = read_manifest(inputs)
     with atomic_dir(Path(pngs)) as tmp:
-        for f in files:
+
+        def write(f: Path) -> None:
             save_png(to_uint8(read_bin(f, shape), spec.postprocess), tmp / png_name(f, manifest))
+
+        with ThreadPoolExecutor(max(1, threads)) as pool:  # PNG encoding releases the GIL
+            list(pool.map(write, files))
     print(f"{model}: {len(files)} PNGs ({spec.postprocess}) -> {pngs}")
 
 
