@@ -7,7 +7,6 @@ import re
 from snakemake.utils import update_config, validate
 
 from ganinfer import backends, registry
-from ganinfer.backends.ascend import RuleShells
 from ganinfer.plots import plot_paths, report_flags  # no matplotlib here
 from ganinfer.workflow import config as config_checks
 from ganinfer.workflow import inputs, order
@@ -41,7 +40,6 @@ ONNX_MODELS = names_regex(registry.declared_names())
 # chips of the in-process session rules and of the ATC / ais_bench rules (ganinfer.backends.classify)
 SESSION_CHIPS = backends.chip_regex("session", config["ascend"]["runtime"])
 AIS_CHIPS = backends.chip_regex("ais_bench", config["ascend"]["runtime"])
-ASCEND_SHELLS = RuleShells(config, SCRIPTS)
 
 
 wildcard_constraints:

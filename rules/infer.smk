@@ -8,8 +8,12 @@
 # cuda, tensorrt and openvino, each through the session the backend registry gives its chip
 # (ONNX Runtime, its fp16 emulation for cpu-fp16, or OpenVINO for openvino), and Ascend chips
 # with ascend.runtime ort-cann;
-# the ais_bench rules serve Ascend chips on their .om (command lines:
-# ganinfer.backends.ascend.RuleShells; `snakemake -n -p` prints them).
+# the ais_bench rules serve Ascend chips on their .om (`snakemake -n -p` prints their commands):
+# CANN's set_env.sh is sourced first (a missing ais_bench is one line in the log); ais_bench's own
+# folders are removed by the scripts that read them (collect_ais.py, perf_ais.py), or by the trap
+# when a command fails.
+
+from ganinfer.backends import ascend
 
 
 rule infer_onnxruntime:
@@ -84,14 +88,47 @@ rule infer_ais_bench:
     resources:
         npu=1,
     params:
-        setup=ASCEND_SHELLS.setup("ais_bench"),
-        raw="results/{model}/ais/{chip}/bs{bs}",
-        ais_bench=ASCEND_SHELLS.infer,
-        collect=ASCEND_SHELLS.collect,
+        set_env=config["ascend"]["set_env"],
+        not_found=ascend.not_found("ais_bench", config["ascend"]["set_env"]),
+        # ais_bench writes the run's folder <ais>/<run> and <ais>/<run>_summary.json
+        ais="results/{model}/ais/{chip}",
+        run="bs{bs}",
+        input_folders=lambda wildcards, input: ",".join(
+            f"{input.inputs}/{t.name}" for t in registry.get(wildcards.model).inputs
+        ),
+        device=config["ascend"]["device"],
+        configfile=lambda wildcards: ascend.configfile_option(wildcards.model),
+        collect_ais=os.path.join(workflow.basedir, "scripts", "collect_ais.py"),
     shell:
-        "{{ {params.setup}}} 2> {log}; rm -rf {params.raw} {params.raw}_summary.json; "
-        "{params.ais_bench} > {log} 2>&1 || {{ rm -rf {params.raw} {params.raw}_summary.json; exit 1; }}; "
-        "{params.collect} >> {log} 2>&1"
+        r"""
+        if [ -f {params.set_env:q} ]; then
+            set +u
+            . {params.set_env:q}
+            set -u
+        fi 2>{log}
+        python3 -c 'import ais_bench' >/dev/null 2>&1 || {{ echo {params.not_found:q} >>{log}; exit 127; }}
+        rm -rf {params.ais}/{params.run} {params.ais}/{params.run}_summary.json
+        trap 'rm -rf {params.ais}/{params.run} {params.ais}/{params.run}_summary.json' ERR
+        python3 -m ais_bench \
+            --model {input.om} \
+            --input {params.input_folders} \
+            --output {params.ais} \
+            --output_dirname {params.run} \
+            --outfmt BIN \
+            --batchsize {wildcards.bs} \
+            --device {params.device} \
+            >{log} 2>&1
+        python3 {params.collect_ais} \
+            --model {wildcards.model} \
+            --chip {wildcards.chip} \
+            --bs {wildcards.bs} \
+            {params.configfile} \
+            --raw {params.ais}/{params.run} \
+            --inputs {input.inputs} \
+            --out {output.outputs} \
+            --summary {output.summary} \
+            >>{log} 2>&1
+        """
 
 
 # The timed run is calibrated: a probe run (ascend.probe_loop executions) gives the mean
@@ -112,19 +149,82 @@ rule perf_ais_bench:
         bench=get_bench_units,
         npu=1,
     params:
-        setup=ASCEND_SHELLS.setup("ais_bench"),
-        probe="results/{model}/ais/{chip}/probe_bs{bs}_round{round}",
-        raw="results/{model}/ais/{chip}/perf_bs{bs}_round{round}",
-        probe_run=ASCEND_SHELLS.probe,
-        calibrate=ASCEND_SHELLS.calibrate,
-        ais_bench=ASCEND_SHELLS.timed,
-        collect=ASCEND_SHELLS.perf_collect,
+        set_env=config["ascend"]["set_env"],
+        not_found=ascend.not_found("ais_bench", config["ascend"]["set_env"]),
+        # ais_bench writes each run's folder <ais>/<run> and <ais>/<run>_summary.json
+        ais="results/{model}/ais/{chip}",
+        probe="probe_bs{bs}_round{round}",
+        timed="perf_bs{bs}_round{round}",
+        probe_loop=config["ascend"]["probe_loop"],
+        warmup_count=config["ascend"]["warmup_count"],
+        device=config["ascend"]["device"],
+        perf=config["perf"],
+        configfile=lambda wildcards: ascend.configfile_option(wildcards.model),
+        perf_ais=os.path.join(workflow.basedir, "scripts", "perf_ais.py"),
     shell:
-        "{{ {params.setup}}} 2> {log}; "
-        "rm -rf {params.probe} {params.probe}_summary.json {params.raw} {params.raw}_summary.json; "
-        "{{ {params.probe_run} && loop=$({params.calibrate}) && {params.ais_bench}; }} > {log} 2>&1 "
-        "|| {{ rm -rf {params.probe} {params.probe}_summary.json {params.raw} {params.raw}_summary.json; exit 1; }}; "
-        "{params.collect} >> {log} 2>&1"
+        r"""
+        if [ -f {params.set_env:q} ]; then
+            set +u
+            . {params.set_env:q}
+            set -u
+        fi 2>{log}
+        python3 -c 'import ais_bench' >/dev/null 2>&1 || {{ echo {params.not_found:q} >>{log}; exit 127; }}
+        rm -rf {params.ais}/{params.probe} {params.ais}/{params.probe}_summary.json {params.ais}/{params.timed} {params.ais}/{params.timed}_summary.json
+        trap 'rm -rf {params.ais}/{params.probe} {params.ais}/{params.probe}_summary.json {params.ais}/{params.timed} {params.ais}/{params.timed}_summary.json' ERR
+        python3 -m ais_bench \
+            --model {input.om} \
+            --output {params.ais} \
+            --output_dirname {params.probe} \
+            --outfmt BIN \
+            --batchsize {wildcards.bs} \
+            --loop {params.probe_loop} \
+            --warmup_count {params.warmup_count} \
+            --display_all_summary 1 \
+            --device {params.device} \
+            >{log} 2>&1
+        loop=$(python3 {params.perf_ais} \
+            --model {wildcards.model} \
+            --chip {wildcards.chip} \
+            --bs {wildcards.bs} \
+            {params.configfile} \
+            --probe {params.ais}/{params.probe} \
+            --calibrate \
+            --warmup {params.perf[warmup]} \
+            --warmup-seconds {params.perf[warmup_seconds]} \
+            --min-iterations {params.perf[min_iterations]} \
+            --min-seconds {params.perf[min_seconds]} \
+            --max-seconds {params.perf[max_seconds]} \
+            --max-cov {params.perf[max_cov]} \
+            2>>{log})
+        python3 -m ais_bench \
+            --model {input.om} \
+            --output {params.ais} \
+            --output_dirname {params.timed} \
+            --outfmt BIN \
+            --batchsize {wildcards.bs} \
+            --loop "$loop" \
+            --warmup_count {params.warmup_count} \
+            --display_all_summary 1 \
+            --device {params.device} \
+            >>{log} 2>&1
+        python3 {params.perf_ais} \
+            --model {wildcards.model} \
+            --chip {wildcards.chip} \
+            --bs {wildcards.bs} \
+            {params.configfile} \
+            --probe {params.ais}/{params.probe} \
+            --raw {params.ais}/{params.timed} \
+            --loop "$loop" \
+            --warmup-count {params.warmup_count} \
+            --out {output} \
+            --warmup {params.perf[warmup]} \
+            --warmup-seconds {params.perf[warmup_seconds]} \
+            --min-iterations {params.perf[min_iterations]} \
+            --min-seconds {params.perf[min_seconds]} \
+            --max-seconds {params.perf[max_seconds]} \
+            --max-cov {params.perf[max_cov]} \
+            >>{log} 2>&1
+        """
 
 
 # A perf row from its rounds (each a timed job of its own, interleaved with every other row's rounds):

@@ -5,6 +5,7 @@ are in conftest.py."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -49,6 +50,19 @@ def new_workdir(path: Path) -> Path:
     shutil.copy(ROOT / "config" / "config.yaml", path / "config" / "config.yaml")
     shutil.copy(ROOT / "README.md", path / "README.md")
     return path
+
+
+def shell_commands(dry_run: str) -> dict[str, str]:
+    """Each job's shell command in a ``snakemake -n -p`` output, by ``<rule> <wildcards>`` (in name order, e.g.
+    ``infer_ais_bench bs=4, chip=Ascend310P3, model=dcgan``), on one line (the continuation lines joined, every
+    run of white space one space)."""
+    commands = {}
+    for block in dry_run.split("\n\n"):
+        rule, wildcards = re.search(r"^rule (\w+):", block, re.M), re.search(r"^    wildcards: (.*)$", block, re.M)
+        if rule and wildcards and "Shell command:" in block:
+            command = block.split("Shell command:", 1)[1].replace("\\\n", " ")
+            commands[f"{rule[1]} {', '.join(sorted(wildcards[1].split(', ')))}"] = " ".join(command.split())
+    return commands
 
 
 def error_lines(proc: subprocess.CompletedProcess) -> list[str]:

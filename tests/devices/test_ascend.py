@@ -1,5 +1,5 @@
-"""Ascend path: exact ATC / ais_bench command lines, the simulator's layouts, the workflow
-with Ascend chips (simulated), the one-line errors without CANN."""
+"""Ascend path: the exact ATC / ais_bench command lines the rules print, the simulator's layouts, the
+workflow with Ascend chips (simulated), the one-line errors without CANN."""
 
 import csv
 import json
@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
-from common import ROOT, new_workdir, run_script, snakemake, tool_env
+from common import ROOT, new_workdir, run_script, shell_commands, snakemake, tool_env
 from ganinfer import registry
 from ganinfer.backends import ascend
 from ganinfer.bench import BenchSettings, calibrated_loop
@@ -21,37 +22,61 @@ from ganinfer.fileio import list_bins, output_name, read_bin, write_bin
 from ganinfer.onnxexport import export_onnx
 from ganinfer.onnxgraph import simplify_onnx
 from ganinfer.preprocess import make_inputs
+from ganinfer.schema import setting
 
 SIM = tool_env(simulator=True)
 
 
-def test_atc_command_lines_follow_the_guides():
-    dc = ascend.atc_args(registry.get("dcgan"), "m.onnx", "out/dcgan_bs16", 16, "Ascend310P3")
-    assert ascend.shell(dc) == (
-        "atc --framework=5 --model=m.onnx --output=out/dcgan_bs16 --input_shape=noise:16,100,1,1 "
-        "--soc_version=Ascend310P3 --log=error --input_format=NCHW"
-    )
-    big = ascend.atc_args(registry.get("biggan"), "b.onnx", "b", 4, "Ascend310", precision_mode="force_fp32")
-    assert "--input_shape=noise:4,1,20;label:4,5,148" in big and "--input_format=ND" in big
-    assert big[-1] == "--precision_mode=force_fp32"
-    cyc = ascend.atc_args(registry.get("cyclegan_sat2map"), "c.onnx", "c", 1, "Ascend310P3")
-    assert "--out_nodes=Tanh_156:0" in cyc and "--input_shape=img_sat_maps:1,3,256,256" in cyc
-    dg = ascend.atc_args(registry.get("dgnet"), "d.onnx", "d", 8, "Ascend310P3", keep_dtype_file="keep.cfg")
-    assert "--input_shape=image1:8,1,256,128;image2:8,3,256,128" in dg and "--keep_dtype=keep.cfg" in dg
-    assert not any(a.startswith("--input_format") for a in dg)  # the DG-Net guide passes none
+def dry_run(tmp_path, *config) -> dict[str, str]:
+    """The commands `snakemake -n -p` prints for perf.csv on Ascend310P3 (``config``: more --config values)."""
+    args = ["-n", "-p", "results/tables/perf.csv", "--config", "chips=[Ascend310P3]", *config]
+    return shell_commands(snakemake(*args, cwd=new_workdir(tmp_path), env=tool_env(False)).stdout)
 
 
-def test_ais_bench_command_lines():
-    acc = ascend.ais_bench_args("m.om", 4, "res", "bs4", 1, ["in/image1", "in/image2"])
-    assert ascend.shell(acc) == (
-        "python3 -m ais_bench --model m.om --input in/image1,in/image2 --output res --output_dirname bs4 "
-        "--outfmt BIN --batchsize 4 --device 1"
+def test_atc_command_lines_follow_the_guides(tmp_path):
+    """The guides' options, each model's extras from the registry (--input_format, none for DG-Net; CycleGAN's
+    --out_nodes; DG-Net's keep list, written for --keep_dtype), ascend.precision_mode and ascend.device."""
+    commands = dry_run(
+        tmp_path,
+        "models=[biggan,cyclegan_sat2map,dgnet]",
+        "batch_sizes={biggan: [4], cyclegan_sat2map: [1], dgnet: [8]}",
+        "ascend={precision_mode: force_fp32, device: 1}",
     )
-    perf = ascend.ais_bench_args("m.om", 4, "res", "p", loop=200, warmup_count=5)
-    assert "--input" not in perf and perf[perf.index("--loop") + 1] == "200"
-    assert perf[perf.index("--warmup_count") + 1] == "5"
-    timed = ascend.shell(ascend.ais_bench_args("m.om", 4, "res", "p", loop=ascend.LOOP_VAR, warmup_count=5))
-    assert '--loop "$loop" --warmup_count 5' in timed  # the shell's calibrated count, unquoted
+    atc = "atc --framework=5 --model=results/{m}/onnx/{m}_bs{b}.onnx --output=results/{m}/om/{m}_bs{b}_Ascend310P3.atc "
+    big = commands["compile_atc bs=4, chip=Ascend310P3, model=biggan"]
+    assert (
+        atc.format(m="biggan", b=4) + "--input_shape='noise:4,1,20;label:4,5,148' --soc_version=Ascend310P3 "
+        "--log=error --input_format=ND $keep --precision_mode=force_fp32 >results/logs/compile/biggan_bs4_"
+    ) in big
+    assert "keep= set -- if" in big  # no keep list
+    cyc = commands["compile_atc bs=1, chip=Ascend310P3, model=cyclegan_sat2map"]
+    assert "--input_shape=img_sat_maps:1,3,256,256 " in cyc
+    assert "--log=error --input_format=NCHW --out_nodes=Tanh_156:0 $keep --precision_mode=force_fp32 >" in cyc
+    dg = commands["compile_atc bs=8, chip=Ascend310P3, model=dgnet"]
+    assert (
+        'set -- OpType::InstanceNorm OpType::Pow OpType::ReduceMean if [ "$#" -gt 0 ]; then '
+        "printf '%s\\n' \"$@\" >results/dgnet/om/dgnet_keep_dtype.cfg "
+        "keep=--keep_dtype=results/dgnet/om/dgnet_keep_dtype.cfg elif"
+    ) in dg
+    assert (
+        atc.format(m="dgnet", b=8) + "--input_shape='image1:8,1,256,128;image2:8,3,256,128' --soc_version=Ascend310P3 "
+        "--log=error $keep --precision_mode=force_fp32 >"  # the DG-Net guide passes no --input_format
+    ) in dg
+    # two-input models get their input folders in the model's input order
+    assert (
+        "python3 -m ais_bench --model results/dgnet/om/dgnet_bs8_Ascend310P3.om "
+        "--input results/dgnet/inputs/image1,results/dgnet/inputs/image2 --output results/dgnet/ais/Ascend310P3 "
+        "--output_dirname bs8 --outfmt BIN --batchsize 8 --device 1 >"
+    ) in commands["infer_ais_bench bs=8, chip=Ascend310P3, model=dgnet"]
+    perf = commands["perf_ais_bench bs=8, chip=Ascend310P3, model=dgnet, round=1"]
+    assert perf.count("--display_all_summary 1 --device 1 >") == 2  # the probe and the timed run
+
+
+def compile_om(spec, onnx, output, bs, *options):
+    """The simulated atc with the options the compile rule always passes."""
+    args = ["atc", "--framework=5", f"--model={onnx}", f"--output={output}"]
+    args += [f"--input_shape={ascend.input_shape(spec, bs)}", "--soc_version=Ascend310P3", "--log=error", *options]
+    return subprocess.run(args, env=SIM, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
@@ -67,10 +92,7 @@ def dgnet_om(tmp_path_factory, demo_weights):
     simplify_onnx(spec, str(d / "raw.onnx"), 2, d / "dgnet_bs2.onnx")
     make_inputs(spec, 3, 0, d / "inputs")
     (d / "keep.cfg").write_text("OpType::InstanceNorm\nOpType::Pow\nOpType::ReduceMean\n")
-    args = ascend.atc_args(
-        spec, str(d / "dgnet_bs2.onnx"), str(d / "dgnet_bs2"), 2, "Ascend310P3", None, str(d / "keep.cfg")
-    )
-    proc = subprocess.run(args, env=SIM, capture_output=True, text=True)
+    proc = compile_om(spec, d / "dgnet_bs2.onnx", d / "dgnet_bs2", 2, f"--keep_dtype={d / 'keep.cfg'}")
     assert proc.returncode == 0 and "ATC run success" in proc.stdout, proc.stdout + proc.stderr
     om = json.loads((d / "dgnet_bs2.om").read_text())
     assert om["input_shape"] == {"image1": [2, 1, 256, 128], "image2": [2, 3, 256, 128]}
@@ -86,8 +108,7 @@ def dcgan_om(tmp_path_factory, demo_weights):
     spec = registry.get("dcgan")
     export_onnx(spec, str(demo_weights["dcgan"]), d / "raw.onnx")
     simplify_onnx(spec, str(d / "raw.onnx"), 2, d / "dcgan_bs2.onnx")
-    args = ascend.atc_args(spec, str(d / "dcgan_bs2.onnx"), str(d / "dcgan_bs2"), 2, "Ascend310P3")
-    proc = subprocess.run(args, env=SIM, capture_output=True, text=True)
+    proc = compile_om(spec, d / "dcgan_bs2.onnx", d / "dcgan_bs2", 2, "--input_format=NCHW")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     om = json.loads((d / "dcgan_bs2.om").read_text())
     assert om["input_shape"] == {"noise": [2, 100, 1, 1]} and om["options"]["input_format"] == "NCHW"
@@ -108,12 +129,18 @@ def ais(*args, env=SIM):
     return subprocess.run(["python3", "-m", "ais_bench", *map(str, args)], env=env, capture_output=True, text=True)
 
 
+def ais_run(om, output, dirname, *options, env=SIM):
+    """The simulated ais_bench with the options both ais_bench rules pass (batch size 2, device 0)."""
+    run = ("--model", om, "--output", output, "--output_dirname", dirname, "--outfmt", "BIN", "--batchsize", 2)
+    return ais(*run, "--device", 0, *options, env=env)
+
+
 @pytest.mark.parametrize("layout", ["new", "old"])
 def test_collect_reads_both_summary_layouts(dgnet_om, tmp_path, layout):
     spec, d = dgnet_om
     env = {**SIM, "AIS_BENCH_SIM_LAYOUT": layout}
-    inputs = [str(d / "inputs" / t.name) for t in spec.inputs]
-    proc = ais(*ascend.ais_bench_args(str(d / "dgnet_bs2.om"), 2, tmp_path / "raw", "bs2", 0, inputs)[3:], env=env)
+    inputs = ",".join(str(d / "inputs" / t.name) for t in spec.inputs)
+    proc = ais_run(d / "dgnet_bs2.om", tmp_path / "raw", "bs2", "--input", inputs, env=env)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "raw" / ("bs2_summary.json" if layout == "new" else "bs2/sumary.json")).is_file()
     rec = ascend.collect_outputs(
@@ -147,8 +174,7 @@ def test_collect_reads_both_summary_layouts(dgnet_om, tmp_path, layout):
 
 
 def run_dcgan(d, inputs_root, raw, env=SIM, *extra):
-    args = ascend.ais_bench_args(str(d / "dcgan_bs2.om"), 2, raw.parent, raw.name, 0, [str(inputs_root / "noise")])
-    return ais(*args[3:], *extra, env=env)
+    return ais_run(d / "dcgan_bs2.om", raw.parent, raw.name, "--input", inputs_root / "noise", *extra, env=env)
 
 
 def test_sim_names_outputs_by_the_first_dot_and_keys_filesinfo_per_sample(dcgan_om, tmp_path):
@@ -339,7 +365,8 @@ def test_calibrated_perf_record_is_valid_on_a_fast_and_a_slow_device(dcgan_om, t
     om = str(d / "dcgan_bs2.om")
     bench = ["--min-iterations", 10, "--min-seconds", 0.5, "--max-seconds", 60, "--max-cov", 0.1]
     common = ["--model", "dcgan", "--chip", "Ascend310P3", "--bs", 2, "--probe", tmp_path / "probe_bs2"]
-    probe = ais(*ascend.ais_bench_args(om, 2, tmp_path, "probe_bs2", loop=probe_loop, warmup_count=2)[3:], env=env)
+    timed_run = ("--warmup_count", 2, "--display_all_summary", 1)
+    probe = ais_run(om, tmp_path, "probe_bs2", "--loop", probe_loop, *timed_run, env=env)
     assert probe.returncode == 0, probe.stdout + probe.stderr
     probed = json.loads((tmp_path / "probe_bs2_summary.json").read_text())
     assert probed["NPU_compute_time"]["count"] == probe_loop  # warm-up runs are not in the summary
@@ -349,7 +376,7 @@ def test_calibrated_perf_record_is_valid_on_a_fast_and_a_slow_device(dcgan_om, t
     loop = int(cal.stdout)
     mean_s = probed["NPU_compute_time"]["mean"] / 1000
     assert loop == max(10, math.ceil(1.1 * 0.5 / mean_s))  # enough for min_seconds, at least min_iterations
-    timed = ais(*ascend.ais_bench_args(om, 2, tmp_path, "perf_bs2", loop=loop, warmup_count=2)[3:], env=env)
+    timed = ais_run(om, tmp_path, "perf_bs2", "--loop", loop, *timed_run, env=env)
     assert timed.returncode == 0, timed.stderr
     out = tmp_path / "perf.json"
     args = [*common, "--raw", tmp_path / "perf_bs2", "--loop", loop, "--warmup-count", 2, "--out", out, *bench]
@@ -505,39 +532,49 @@ def test_workflow_on_cpu_and_simulated_ascend(tmp_path):
 
 
 def test_dry_run_prints_the_exact_commands(tmp_path):
-    proc = snakemake(
-        "-n",
-        "-p",
-        "results/tables/perf.csv",
-        "--config",
-        "chips=[Ascend310P3]",
-        "models=[dcgan]",
-        "batch_sizes=[16]",
-        cwd=new_workdir(tmp_path),
-        env=tool_env(False),
-    )
-    out = proc.stdout
+    commands = dry_run(tmp_path, "models=[dcgan]", "batch_sizes=[16]")
+    log = "results/logs/compile/dcgan_bs16_Ascend310P3.log"
     assert (
         "atc --framework=5 --model=results/dcgan/onnx/dcgan_bs16.onnx "
         "--output=results/dcgan/om/dcgan_bs16_Ascend310P3.atc --input_shape=noise:16,100,1,1 "
-        "--soc_version=Ascend310P3 --log=error --input_format=NCHW"
-    ) in out
+        f"--soc_version=Ascend310P3 --log=error --input_format=NCHW $keep >{log} 2>&1 "
+        "set -- results/dcgan/om/dcgan_bs16_Ascend310P3.atc*.om"
+    ) in commands["compile_atc bs=16, chip=Ascend310P3, model=dcgan"]
+
+    infer = commands["infer_ais_bench bs=16, chip=Ascend310P3, model=dcgan"]
+    raw, log = "results/dcgan/ais/Ascend310P3/bs16", "results/logs/infer/dcgan_Ascend310P3_bs16.log"
+    assert f"trap 'rm -rf {raw} {raw}_summary.json' ERR python3 -m ais_bench " in infer
     assert (
         "python3 -m ais_bench --model results/dcgan/om/dcgan_bs16_Ascend310P3.om --input results/dcgan/inputs/noise "
-        "--output results/dcgan/ais/Ascend310P3 --output_dirname bs16 --outfmt BIN --batchsize 16 --device 0"
-    ) in out
-    timed = (
-        "python3 -m ais_bench --model results/dcgan/om/dcgan_bs16_Ascend310P3.om "
-        "--output results/dcgan/ais/Ascend310P3 --output_dirname {} --outfmt BIN --batchsize 16 --loop {} "
-        "--warmup_count 5 --display_all_summary 1 --device 0"
+        "--output results/dcgan/ais/Ascend310P3 --output_dirname bs16 --outfmt BIN --batchsize 16 --device 0 "
+        f">{log} 2>&1"
+    ) in infer
+    assert infer.endswith(
+        f"python3 {ROOT / 'scripts/collect_ais.py'} --model dcgan --chip Ascend310P3 --bs 16 --raw {raw} "
+        "--inputs results/dcgan/inputs --out results/dcgan/outputs/Ascend310P3/bs16 "
+        f"--summary results/dcgan/outputs/Ascend310P3/bs16_summary.json >>{log} 2>&1"
     )
-    assert timed.format("probe_bs16_round1", "10") in out
-    assert f"loop=$(python3 {ROOT / 'scripts/perf_ais.py'} --model dcgan --chip Ascend310P3 --bs 16 " in out
-    # the perf settings follow: config/config.yaml's, then the schema's defaults
-    calibrate = "--probe results/dcgan/ais/Ascend310P3/probe_bs16_round1 --calibrate --min-seconds 0.5 "
-    assert calibrate + "--warmup-seconds 0.25 --min-iterations 5 --warmup 1 --max-seconds 30.0 --max-cov 0.1" in out
-    assert timed.format("perf_bs16_round2", '"$loop"') in out
-    assert '--raw results/dcgan/ais/Ascend310P3/perf_bs16_round2 --loop "$loop" --warmup-count 5 --out ' in out
+
+    perf = commands["perf_ais_bench bs=16, chip=Ascend310P3, model=dcgan, round=2"]
+    log = "results/logs/perf/dcgan_Ascend310P3_bs16_round2.log"
+    probe, timed = (f"results/dcgan/ais/Ascend310P3/{k}_bs16_round2" for k in ("probe", "perf"))
+    run = "python3 -m ais_bench --model results/dcgan/om/dcgan_bs16_Ascend310P3.om "
+    run += "--output results/dcgan/ais/Ascend310P3 --output_dirname {} --outfmt BIN --batchsize 16 --loop {} "
+    run += "--warmup_count 5 --display_all_summary 1 --device 0"
+    # every perf setting: config/config.yaml's, else the schema's default
+    with open(ROOT / "config/config.yaml") as f:
+        settings = {k: p["default"] for k, p in setting("perf")["properties"].items()} | yaml.safe_load(f)["perf"]
+    bench = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in settings.items())
+    perf_ais = f"python3 {ROOT / 'scripts/perf_ais.py'} --model dcgan --chip Ascend310P3 --bs 16 --probe {probe}"
+    loop = '"$loop"'  # the calibrated count, expanded by the shell
+    assert perf.endswith(
+        f"trap 'rm -rf {probe} {probe}_summary.json {timed} {timed}_summary.json' ERR "
+        f"{run.format('probe_bs16_round2', 10)} >{log} 2>&1 "
+        f"loop=$({perf_ais} --calibrate {bench} 2>>{log}) "
+        f"{run.format('perf_bs16_round2', loop)} >>{log} 2>&1 "
+        f"{perf_ais} --raw {timed} --loop {loop} --warmup-count 5 "
+        f"--out results/dcgan/perf/Ascend310P3/bs16/round2.json {bench} >>{log} 2>&1"
+    )
 
 
 def failed_job_report(proc, log):

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import yaml
 
-from common import ROOT, new_workdir, snakemake, tool_env
+from common import new_workdir, shell_commands, snakemake, tool_env
 from ganinfer import backends, keepdtype, precision
 from ganinfer.accuracy import cosine
-from ganinfer.backends import ascend, fp16, open_session
+from ganinfer.backends import fp16, open_session
 from ganinfer.errors import InputError
 from ganinfer.keepdtype import KeepList
 
@@ -197,31 +197,11 @@ def test_the_keep_file_is_in_atc_format(planted, tmp_path):
     # the simulated atc (which checks each line) takes the file
     path, _ = planted
     keepdtype.write(KeepList(("Pow", "ReduceMean")), tmp_path / "p.cfg")
-    args = ascend.atc_args(
-        planted_spec(path), str(path), str(tmp_path / "p"), 2, "Ascend310P3", None, str(tmp_path / "p.cfg")
-    )
+    args = ["atc", "--framework=5", f"--model={path}", f"--output={tmp_path / 'p'}", f"--input_shape=z:2,{Z}"]
+    args += ["--soc_version=Ascend310P3", "--log=error", "--input_format=ND", f"--keep_dtype={tmp_path / 'p.cfg'}"]
     proc = subprocess.run(args, env=SIM, capture_output=True, text=True)
     assert proc.returncode == 0 and "ATC run success" in proc.stdout, proc.stdout
     assert json.loads((tmp_path / "p.om").read_text())["options"]["keep_dtype"] == str(tmp_path / "p.cfg")
-
-
-def planted_spec(path):
-    from ganinfer.spec import AtcSpec, ModelSpec, TensorSpec
-
-    return ModelSpec(
-        name="planted",
-        title="planted",
-        guide="",
-        network="",
-        checkpoint_key=None,
-        inputs=(TensorSpec("z", (Z,)),),
-        output=TensorSpec("img", (C, S, S)),
-        file_stem="{:05d}",
-        preprocess="declared",
-        postprocess="tanh",
-        atc=AtcSpec(input_format="ND", keep_dtype=("OpType::Pow",)),
-        onnx=str(path),
-    )
 
 
 def test_bad_keep_lists_are_one_line(tmp_path):
@@ -316,10 +296,12 @@ def test_the_search_finds_the_planted_op_types_and_atc_gets_them(planted, tmp_pa
     # ascend.keep_dtype auto: ATC's command line takes the search's file, and the fp16 chip runs with it
     auto = ["--configfile", "t.yaml", "--config", "ascend={keep_dtype: auto, probe_loop: 2, warmup_count: 1}"]
     om = "results/planted/om/planted_bs3_Ascend310P3.om"
-    dry = snakemake(om, "-n", "-p", *auto, cwd=wd, env=SIM).stdout
+    dry = shell_commands(snakemake(om, "-n", "-p", *auto, cwd=wd, env=SIM).stdout)
+    dry = dry["compile_atc bs=3, chip=Ascend310P3, model=planted"]
     cfg = "results/planted/precision/keep_dtype.cfg"
-    assert f"keep=--keep_dtype={cfg}; [ -s {cfg} ] || keep=; atc --framework=5" in dry
-    assert '--input_format=ND ${keep:+"$keep"} >' in dry
+    assert 'keep= set -- if [ "$#" -gt 0 ]; then' in dry  # no list written: the search's file, when not empty
+    assert f'elif [ -s "{cfg}" ]; then keep=--keep_dtype={cfg} fi atc --framework=5' in dry
+    assert "--input_format=ND $keep >" in dry
     snakemake(om, "results/planted/accuracy/cpu-fp16/bs3.json", "-j2", *auto, cwd=wd, env=SIM)
     assert json.loads((wd / om).read_text())["options"]["keep_dtype"] == cfg
     rerun = json.loads((wd / "results/planted/accuracy/cpu-fp16/bs3.json").read_text())
@@ -332,16 +314,22 @@ def test_the_search_finds_the_planted_op_types_and_atc_gets_them(planted, tmp_pa
     assert "keep_dtype" not in json.loads((wd / om).read_text())["options"]
 
 
-def test_registry_keep_list_reaches_atc_and_the_fp16_chip_alike():
-    """dgnet's guide list: the same entries in ATC's file (registry mode) and in the chip's options."""
-    shells = ascend.RuleShells({"ascend": {"keep_dtype": "registry"}, "perf": {}}, str(ROOT / "scripts"))
-    wildcards = type("W", (), {"model": "dgnet"})()
-    line = shells.keep_dtype(wildcards)
-    assert line == (
-        "printf '%s\\n' OpType::InstanceNorm OpType::Pow OpType::ReduceMean > results/dgnet/om/dgnet_keep_dtype.cfg; "
-    )
-    assert shells.keep_dtype_input(wildcards) == {}
+def test_registry_keep_list_reaches_atc_and_the_fp16_chip_alike(tmp_path):
+    """dgnet's guide list: the same entries in the file the compile rule writes for ATC (registry mode) and in the
+    chip's options; with auto, ATC's file is the keep-list search's (an input of the compile job)."""
+    wd = new_workdir(tmp_path)
+    om = "results/dgnet/om/dgnet_bs1_Ascend310P3.om"
     options = backends.session_options("cpu-fp16", {"ascend": {"keep_dtype": "registry"}}, "dgnet")
-    assert line.split("> ")[0].split()[2:] == options["keep_dtype"]
-    auto = ascend.RuleShells({"ascend": {"keep_dtype": "auto"}, "perf": {}}, str(ROOT / "scripts"))
-    assert auto.keep_dtype_input(wildcards) == {"keep_dtype": "results/dgnet/precision/keep_dtype.cfg"}
+    assert options["keep_dtype"] == ["OpType::InstanceNorm", "OpType::Pow", "OpType::ReduceMean"]
+    compile_atc = shell_commands(snakemake(om, "-n", "-p", cwd=wd, env=SIM).stdout)[
+        "compile_atc bs=1, chip=Ascend310P3, model=dgnet"
+    ]
+    cfg = "results/dgnet/om/dgnet_keep_dtype.cfg"
+    assert f"set -- {' '.join(options['keep_dtype'])} if" in compile_atc
+    assert f'"$@" >{cfg} keep=--keep_dtype={cfg} elif' in compile_atc
+    auto = snakemake(om, "-n", "-p", "--config", "ascend={keep_dtype: auto}", cwd=wd, env=SIM).stdout
+    assert "rule keep_dtype_search:" in auto
+    compile_atc = shell_commands(auto)["compile_atc bs=1, chip=Ascend310P3, model=dgnet"]
+    cfg = "results/dgnet/precision/keep_dtype.cfg"
+    assert 'set -- if [ "$#" -gt 0 ]' in compile_atc
+    assert f'elif [ -s "{cfg}" ]; then keep=--keep_dtype={cfg} fi' in compile_atc

@@ -1,19 +1,17 @@
-"""Ascend path: the ATC and ais_bench command lines, and reading what ais_bench writes.
+"""Ascend path: the values of the ATC and ais_bench command lines, and reading what ais_bench writes.
 
-The rules run the commands as shell lines (so ``snakemake -n -p`` shows them exactly);
-this module builds them from the registry and turns ais_bench's output folder and
-summary json (both layouts) into the workflow's common files.
+The rules (rules/compile.smk, rules/infer.smk) write the commands out, so ``snakemake -n -p`` shows them
+exactly; this module gives their values from the registry and the config, and turns ais_bench's output
+folder and summary json (both layouts) into the workflow's common files.
 """
 
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 from pathlib import Path
 
 from ganinfer import registry
-from ganinfer.backends import KEEP_DTYPE_CFG
 from ganinfer.errors import InputError
 from ganinfer.fileio import atomic_dir, output_name, read_json, write_json
 from ganinfer.inputs import InputSet
@@ -26,91 +24,20 @@ def input_shape(spec: ModelSpec, bs: int) -> str:
     return ";".join(f"{t.name}:{','.join(map(str, t.batch_shape(bs)))}" for t in spec.inputs)
 
 
-def atc_args(
-    spec: ModelSpec,
-    onnx: str,
-    output_prefix: str,
-    bs: int,
-    chip: str,
-    precision_mode: str | None = None,
-    keep_dtype_file: str | None = None,
-    keep_dtype: str = "registry",
-) -> list[str]:
-    """``atc`` arguments as the guides use them plus the registry's model-specific extras.
-
-    ATC appends ``.om`` to ``--output`` itself (newer CANN may add ``_<os>_<arch>``). ``keep_dtype``
-    (config ``ascend.keep_dtype``): ``registry`` passes ``keep_dtype_file`` when the model lists operators;
-    ``auto`` passes ``KEEP_VAR``, the rule's shell variable that holds ``--keep_dtype=<the search's file>``
-    when that file names any operator (``RuleShells.keep_dtype``) and is empty otherwise.
-    """
-    args = [
-        "atc",
-        "--framework=5",
-        f"--model={onnx}",
-        f"--output={output_prefix}",
-        f"--input_shape={input_shape(spec, bs)}",
-        f"--soc_version={chip}",
-        "--log=error",
-    ]
-    if spec.atc.input_format:
-        args.append(f"--input_format={spec.atc.input_format}")
-    if spec.atc.out_nodes:
-        args.append(f"--out_nodes={spec.atc.out_nodes}")
-    if keep_dtype == "auto":
-        args.append(KEEP_VAR)
-    elif spec.atc.keep_dtype:
-        if not keep_dtype_file:
-            raise ValueError(f"{spec.name}: the registry lists keep_dtype operators; pass the file to write them to")
-        args.append(f"--keep_dtype={keep_dtype_file}")
-    if precision_mode:
-        args.append(f"--precision_mode={precision_mode}")
-    return args
+def option(name: str, value) -> str:
+    """ATC's ``--name=value``, or nothing when the value is unset (the option is left out)."""
+    return f"--{name}={value}" if value else ""
 
 
-def ais_bench_args(
-    om: str,
-    bs: int,
-    output: str,
-    dirname: str,
-    device: int = 0,
-    inputs: list[str] | None = None,
-    loop: int | str | None = None,
-    warmup_count: int | None = None,
-) -> list[str]:
-    """``python3 -m ais_bench``: with ``inputs`` (folders in the model's input order) the
-    accuracy run; with ``loop`` (a count, or ``LOOP_VAR`` for the shell's calibrated one) a
-    timed run on ais_bench's own data (one batch executed ``loop`` times)."""
-    args = ["python3", "-m", "ais_bench", "--model", om]
-    if inputs:
-        args += ["--input", ",".join(inputs)]
-    args += ["--output", output, "--output_dirname", dirname, "--outfmt", "BIN", "--batchsize", str(bs)]
-    if loop is not None:
-        args += ["--loop", str(loop), "--warmup_count", str(warmup_count or 0), "--display_all_summary", "1"]
-    args += ["--device", str(device)]
-    return args
+def configfile_option(model: str) -> str:
+    """``--configfile <the model's declaration>`` for a declared model (the stage scripts read it), or nothing
+    for a built-in one."""
+    return f"--configfile {declaration_path(model)}" if registry.get(model).onnx else ""
 
 
-# the timed run's --loop, computed in the rule's shell from the probe run
-LOOP_VAR = '"$loop"'
-# ATC's --keep_dtype option with the keep-list search's file, or nothing when the file is empty
-KEEP_VAR = '${keep:+"$keep"}'
-
-
-def shell(args: list[str]) -> str:
-    """One shell line; ``LOOP_VAR`` and ``KEEP_VAR`` stay unquoted so the shell expands them."""
-    return " ".join(a if a in (LOOP_VAR, KEEP_VAR) else shlex.quote(a) for a in args)
-
-
-# a command that fails while the tool is missing
-TOOL_PROBES = {"atc": "command -v atc", "ais_bench": "python3 -c 'import ais_bench'"}
-
-
-def setup_lines(tool: str, set_env: str) -> str:
-    """Shell that sources CANN's set_env.sh (config ascend.set_env) when present, then stops at once
-    with one line on stderr when ``tool`` is still missing (its ``TOOL_PROBES`` command fails). The rules
-    run it as ``{ <setup>} 2> <log>``, so the line is the rule's log, which Snakemake shows last
-    for a failed job."""
-    q = shlex.quote(set_env)
+def not_found(tool: str, set_env: str) -> str:
+    """The one line an Ascend rule logs when ``tool`` (``atc``, ``ais_bench``) is still missing after it
+    sourced CANN's set_env.sh (config ascend.set_env); Snakemake shows the log last for the failed job."""
     hint = {
         "atc": f"atc not found: source the CANN toolkit's set_env.sh (config ascend.set_env, now {set_env}) "
         "or install the CANN toolkit on this node",
@@ -118,10 +45,7 @@ def setup_lines(tool: str, set_env: str) -> str:
         "(Ascend/tools, ais-bench_workload/tool/ais_bench) in this environment and source CANN's set_env.sh "
         f"(config ascend.set_env, now {set_env})",
     }[tool]
-    return (
-        f"if [ -f {q} ]; then set +u; . {q}; set -u; fi; "
-        f"{TOOL_PROBES[tool]} >/dev/null 2>&1 || {{ echo {shlex.quote('error: ' + hint)} >&2; exit 127; }}; "
-    )
+    return f"error: {hint}"
 
 
 # ---- reading ais_bench's results ----------------------------------------------------
@@ -280,118 +204,3 @@ def timed_latencies(raw_dir: str) -> tuple[list[float], dict]:
             "use ais_bench 0.0.2 or later for timed runs"
         )
     return [float(t) for t in times], summary
-
-
-# ---- the Ascend rules' shell lines -----------------------------------------------------
-
-
-class RuleShells:
-    """The shell lines of the ATC and ais_bench rules (rules/compile.smk, rules/infer.smk), from the
-    validated config's ``ascend`` and ``perf`` sections; each method is a Snakemake params function.
-    ``snakemake -n -p`` prints the lines they give."""
-
-    def __init__(self, config: dict, scripts: str):
-        self.ascend, self.perf, self.scripts = config["ascend"], config["perf"], scripts
-
-    def setup(self, tool: str):
-        return lambda wildcards: setup_lines(tool, self.ascend["set_env"])
-
-    # ATC appends ".om" to --output itself (newer CANN writes <output>_<os>_<arch>.om), so it writes
-    # next to the target under a temporary prefix, and the one .om it wrote is renamed to the target
-    @staticmethod
-    def atc_prefix(wildcards, output) -> str:
-        return f"{output[0].removesuffix('.om')}.atc"
-
-    def keep_dtype_file(self, wildcards) -> str:
-        """ATC's --keep_dtype file: the one the rule writes from the model's list, or the search's (auto)."""
-        if self.ascend["keep_dtype"] == "auto":
-            return KEEP_DTYPE_CFG.format(model=wildcards.model)
-        return f"results/{wildcards.model}/om/{wildcards.model}_keep_dtype.cfg"
-
-    def keep_dtype_input(self, wildcards) -> dict:
-        """The keep-list search's file, an input of the compile rule with ``ascend.keep_dtype: auto``."""
-        return {"keep_dtype": self.keep_dtype_file(wildcards)} if self.ascend["keep_dtype"] == "auto" else {}
-
-    def keep_dtype(self, wildcards) -> str:
-        """Writes ATC's --keep_dtype file (operators kept at their precision), when the model has one; with
-        ``auto``, sets ``$keep`` to the option when the search's file names any operator (``KEEP_VAR``)."""
-        path = self.keep_dtype_file(wildcards)
-        if self.ascend["keep_dtype"] == "auto":
-            q = shlex.quote(path)
-            return f"keep=--keep_dtype={q}; [ -s {q} ] || keep=; "
-        ops = registry.get(wildcards.model).atc.keep_dtype
-        return f"printf '%s\\n' {shlex.join(ops)} > {path}; " if ops else ""
-
-    def atc(self, wildcards, input, output) -> str:
-        spec, prefix = registry.get(wildcards.model), self.atc_prefix(wildcards, output)
-        mode, keep = self.ascend["precision_mode"], self.keep_dtype_file(wildcards)
-        args = atc_args(
-            spec, input.onnx, prefix, int(wildcards.bs), wildcards.chip, mode, keep, self.ascend["keep_dtype"]
-        )
-        return shell(args)
-
-    def take_om(self, wildcards, output) -> str:
-        """Renames the one .om ATC wrote to the target, or says in one line on stderr that there is
-        none or several."""
-        prefix = self.atc_prefix(wildcards, output)
-        q = shlex.quote(prefix)
-        msg = shlex.quote(
-            f"error: atc reported success but did not write exactly one {prefix}.om or "
-            f"{prefix}_<os>_<arch>.om; see the ATC output above"
-        )
-        return (
-            f'set -- {q}*.om; if [ "$#" -ne 1 ] || [ ! -f "$1" ]; then echo {msg} "(found: $*)" >&2; '
-            f'rm -f {q}*.om; exit 1; fi; mv "$1" {shlex.quote(output[0])}; '
-        )
-
-    @staticmethod
-    def raw(wildcards, kind: str = "bs") -> str:
-        """ais_bench's own output folder of a run (the rules remove it once collected); a timed round's
-        has the round in its name."""
-        suffix = f"_round{wildcards['round']}" if "round" in wildcards.keys() else ""
-        return f"results/{wildcards.model}/ais/{wildcards.chip}/{kind}{wildcards.bs}{suffix}"
-
-    def _ais_bench(self, wildcards, kind: str, om: str, **run) -> str:
-        """python3 -m ais_bench writing to the folder ``raw(wildcards, kind)``."""
-        raw, bs, device = self.raw(wildcards, kind), int(wildcards.bs), self.ascend["device"]
-        return shell(ais_bench_args(om, bs, os.path.dirname(raw), os.path.basename(raw), device, **run))
-
-    def _stage(self, script: str, wildcards, **options) -> str:
-        """python3 scripts/<script> --model --chip --bs, then ``options`` as flags (True: the flag alone)."""
-        args = ["python3", os.path.join(self.scripts, script)]
-        if registry.get(wildcards.model).onnx:  # a declared model: the script reads its declaration
-            options["configfile"] = declaration_path(wildcards.model)
-        for key, value in dict(model=wildcards.model, chip=wildcards.chip, bs=wildcards.bs, **options).items():
-            flag = f"--{key.replace('_', '-')}"
-            args += [flag] if value is True else [flag, str(value)]
-        return shell(args)
-
-    def infer(self, wildcards, input) -> str:
-        """The accuracy run: every sample, in the model's input order."""
-        folders = [f"{input.inputs}/{t.name}" for t in registry.get(wildcards.model).inputs]
-        return self._ais_bench(wildcards, "bs", input.om, inputs=folders)
-
-    def collect(self, wildcards, input, output) -> str:
-        out = dict(out=output.outputs, summary=output.summary)
-        return self._stage("collect_ais.py", wildcards, raw=self.raw(wildcards), inputs=input.inputs, **out)
-
-    def probe(self, wildcards, input) -> str:
-        """The probe run: ascend.probe_loop executions of one batch."""
-        loop, warmup = self.ascend["probe_loop"], self.ascend["warmup_count"]
-        return self._ais_bench(wildcards, "probe_bs", input.om, loop=loop, warmup_count=warmup)
-
-    def timed(self, wildcards, input) -> str:
-        """The timed run: --loop from the calibration ($loop)."""
-        warmup = self.ascend["warmup_count"]
-        return self._ais_bench(wildcards, "perf_bs", input.om, loop=LOOP_VAR, warmup_count=warmup)
-
-    def calibrate(self, wildcards) -> str:
-        """After the probe: prints the timed run's --loop."""
-        probe = self.raw(wildcards, "probe_bs")
-        return self._stage("perf_ais.py", wildcards, probe=probe, calibrate=True, **self.perf)
-
-    def perf_collect(self, wildcards, output) -> str:
-        """After the timed run: the perf record."""
-        run = dict(probe=self.raw(wildcards, "probe_bs"), raw=self.raw(wildcards, "perf_bs"), loop=LOOP_VAR)
-        run.update(warmup_count=self.ascend["warmup_count"], out=output[0])
-        return self._stage("perf_ais.py", wildcards, **run, **self.perf)
