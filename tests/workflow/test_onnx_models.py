@@ -90,6 +90,7 @@ def test_a_declared_model_runs_through_every_stage_on_cpu_and_simulated_ascend(t
         "batch_sizes": {"tinygen": [1, 4]},
         "perf": {"warmup": 1, "warmup_seconds": 0, "min_iterations": 10, "min_seconds": 0.3, "max_seconds": 3.0},
         "ascend": {"probe_loop": 3, "warmup_count": 1},
+        "images": {"pngs": "all"},  # a PNG per sample of every run (a model without IS/FID has none by default)
     }
     (wd / "t.yaml").write_text(yaml.safe_dump(config))
     env = {**SIM, "AIS_BENCH_SIM_DEVICE_MS": "0.05"}
