@@ -22,10 +22,10 @@ datasets: {cyclegan_sat2map: data}
 weights: {gan: {path: gan.pth}}
 demo_architecture: {cyclegan_sat2map: {ngf: 4, n_blocks: 1}}
 perf: {warmup: 1, warmup_seconds: 0, min_iterations: 2, min_seconds: 0.01, max_seconds: 5.0, max_cov: 10.0}
-images: {grid_count: 4}
+images: {grid_count: 4, pngs: smallest}  # PNGs named after the user's files
 """
 NAMES = ["img1.jpg", "img1.png", "img2.png", "tile.v0.part.png", "x y.png"]
-DOWNSTREAM = {"infer_onnxruntime", "reference", "accuracy", "images"}
+DOWNSTREAM = {"infer_onnxruntime", "reference", "accuracy", "images", "pngs"}
 
 
 def picture(path, colour, size=(48, 40)):
