@@ -53,19 +53,17 @@ def test_stages_by_hand_for_dcgan(tmp_path, demo_weights):
         "--out",
         tmp_path / "acc.json",
     )
-    run_script(
-        "images",
-        "--model",
-        "dcgan",
-        "--outputs",
-        tmp_path / "out",
-        "--summary",
-        tmp_path / "out_summary.json",
-        "--out",
-        tmp_path / "png",
-        "--grid",
-        tmp_path / "grid.png",
-    )
+    for stage, target in (("images", ["--grid", tmp_path / "grid.png"]), ("pngs", ["--pngs", tmp_path / "png"])):
+        run_script(
+            stage,
+            "--model",
+            "dcgan",
+            "--outputs",
+            tmp_path / "out",
+            "--summary",
+            tmp_path / "out_summary.json",
+            *target,
+        )
     perf = run_script(
         "perf",
         "--model",

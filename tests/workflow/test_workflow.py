@@ -24,7 +24,7 @@ batch_sizes: {default: [1, 3], gan: [2]}
 samples: 7
 seed: 3
 perf: {warmup: 1, min_iterations: 3, min_seconds: 0.05, max_seconds: 5.0, max_cov: 10.0}
-images: {grid_count: 4}
+images: {grid_count: 4, pngs: smallest}
 """
 
 
@@ -394,6 +394,7 @@ quality:
   fid_inception_weights: inception/pt_inception.pth
   reference: {biggan: inception/moments.npz, dgnet: inception/market}
   is_splits: 1
+images: {pngs: smallest}
 """
 
 
