@@ -11,7 +11,7 @@ JOBS ?= 4
 # environment would make every job compile its imports again
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run readme test test-fast test-cluster lint config-doc benchmark mutation gpu clean
+.PHONY: run readme test test-fast test-cluster lint config-doc columns-doc benchmark mutation gpu clean
 
 # uv installs the pinned wheels (hard links into its cache once it holds them), a fresh venv in a
 # fraction of pip's time (docs/benchmarking.md#figures-behind-design-choices). uv does not read pip's
@@ -56,6 +56,11 @@ readme: $(VENV)/.runtime
 config-doc: $(VENV)/.runtime
 	$(BIN)/python tools/config_doc.py
 
+# docs/columns.md from the column spec (scripts/ganinfer/report/columns.py: every result table's columns, their
+# formats and meanings); the suite and `make lint` fail when the two differ
+columns-doc: $(VENV)/.runtime
+	$(BIN)/python tools/columns_doc.py
+
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
 
@@ -76,6 +81,7 @@ lint: $(VENV)/.dev
 	$(BIN)/snakefmt --check .
 	$(BIN)/snakemake --lint
 	$(BIN)/python tools/config_doc.py --check
+	$(BIN)/python tools/columns_doc.py --check
 
 # the harness's own benchmark (overhead, ONNX Runtime vs PyTorch eager, % of GEMM peak), then openvino
 # vs cpu side by side, then the BigGAN reference stage (batch 1 and accuracy.reference_batch) vs ONNX

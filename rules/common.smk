@@ -7,7 +7,7 @@ import re
 from snakemake.utils import update_config, validate
 
 from ganinfer import backends, registry
-from ganinfer.plots import plot_paths, report_flags  # no matplotlib here
+from ganinfer.report.plotlist import plot_paths, report_flags  # no pandas, matplotlib
 from ganinfer.workflow import config as config_checks
 from ganinfer.workflow import inputs, order
 from ganinfer.workflow.scheduling import coalesce_reevaluations

@@ -1,4 +1,4 @@
-"""Stage `compare`: this run's perf.csv against a baseline perf.csv of another run (ganinfer.compare):
+"""Stage `compare`: this run's perf.csv against a baseline perf.csv of another run (ganinfer.report.compare):
 compare.csv (ratio this/baseline, its 95 % interval, verdict per row present in both) and compare.md (the
 provenance differences, then the rows).
 
@@ -6,12 +6,13 @@ By hand:  python scripts/compare.py --perf results/tables/perf.csv --baseline ol
               --csv compare.csv --md compare.md [--min-effect 0.05]
 """
 
-from pathlib import Path
 from typing import Annotated
 
 from ganinfer import cli
-from ganinfer.compare import compare, markdown, provenance_differences, read_perf_csv
-from ganinfer.fileio import atomic_path, write_text
+from ganinfer.fileio import write_text
+from ganinfer.report.columns import COMPARE
+from ganinfer.report.compare import compare, compare_markdown, provenance_differences, read_perf_csv
+from ganinfer.report.frames import write_csv
 
 
 def run(
@@ -23,10 +24,9 @@ def run(
 ):
     current, base = read_perf_csv(perf, "the perf table"), read_perf_csv(baseline)
     table, only = compare(current, base, min_effect)
-    with atomic_path(Path(csv)) as tmp:
-        table.to_csv(tmp, index=False, lineterminator="\n", float_format="%.6g")
+    write_csv(table, COMPARE, csv)
     differences = provenance_differences(current, base)
-    write_text(markdown(table, only, differences, baseline, min_effect), md)
+    write_text(compare_markdown(table, only, differences, baseline, min_effect), md)
     counts = table["verdict"].value_counts().to_dict()
     print(
         f"{len(table)} rows against {baseline}: "

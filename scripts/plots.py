@@ -6,13 +6,16 @@ By hand:  python scripts/plots.py --table results/tables/perf.csv --records resu
               --outdir results/plots
 """
 
-import csv
 from pathlib import Path
 from typing import Annotated
 
 from ganinfer import cli
 from ganinfer.fileio import read_json, write_text
-from ganinfer.plots import copy_list, markdown, plot_paths, readme_order, write_plots
+from ganinfer.report import readme
+from ganinfer.report.columns import PERF
+from ganinfer.report.frames import read_csv
+from ganinfer.report.plotlist import plot_paths
+from ganinfer.report.plots import draw
 
 
 def run(
@@ -23,19 +26,19 @@ def run(
     chips: list[str] | None = None,
     peak_chips: list[str] | None = None,
 ):
-    with open(table) as f:
-        rows = list(csv.DictReader(f))
+    perf = read_csv(table, PERF)
     recs = [read_json(p) for p in records]
     # by hand: every model and chip of the table, the roofline view where a peak was measured
-    models = models or sorted({r["model"] for r in rows})
-    chips = chips or sorted({r["chip"] for r in rows})
+    models = models or sorted(set(perf["model"]))
+    chips = chips or sorted(set(perf["chip"]))
     if peak_chips is None:
-        peak_chips = sorted({r["chip"] for r in rows if r["gemm_peak_gflops"]})
+        peak_chips = sorted(set(perf.loc[perf["gemm_peak_gflops"].notna(), "chip"]))
     paths = plot_paths(str(outdir), models, chips, peak_chips)
-    shown = readme_order(write_plots(rows, recs, paths), paths)
-    write_text(markdown(shown), Path(outdir) / "plots.md")
-    write_text(copy_list(shown), Path(outdir) / "plots.tsv")
-    print(f"{len(shown)} plots ({len(rows)} perf rows, {len(recs)} perf records) -> {outdir}")
+    draw(perf, recs, paths)
+    shown = readme.plots(perf, paths)
+    write_text(readme.gallery(shown, "plot") if shown else "No plots in this run.\n", Path(outdir) / "plots.md")
+    write_text(readme.copy_list(shown), Path(outdir) / "plots.tsv")
+    print(f"{len(shown)} plots ({len(perf)} perf rows, {len(recs)} perf records) -> {outdir}")
 
 
 if __name__ == "__main__":

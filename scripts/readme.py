@@ -12,7 +12,7 @@ from typing import Annotated
 
 from ganinfer import cli
 from ganinfer.fileio import atomic_path
-from ganinfer.readme import update_readme
+from ganinfer.report.readme import update_readme
 
 SECTIONS = ("perf", "accuracy", "quality", "images")
 

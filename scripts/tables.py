@@ -9,48 +9,20 @@ By hand:  python scripts/tables.py --perf results/*/perf/*/*.json --accuracy res
               [--ratio Ascend310P3 Ascend310 --check Ascend310P3 Ascend310 0.5]
 """
 
-import re
 from pathlib import Path
 from typing import Annotated
 
 from ganinfer import cli
 from ganinfer.fileio import read_json, write_text
-from ganinfer.readme import IMAGES_DIR
-from ganinfer.tables import (
-    ACCURACY_COLUMNS,
-    PERF_COLUMNS,
-    QUALITY_COLUMNS,
-    accuracy_markdown,
-    accuracy_row,
-    images_markdown,
-    perf_markdown,
-    perf_row,
-    quality_markdown,
-    quality_row,
-    quality_sort_key,
-    write_csv,
-)
-
-GRID = re.compile(r"results/(?P<model>[^/]+)/images/(?P<chip>[^/]+)/bs(?P<bs>\d+)_grid\.png$")
+from ganinfer.report import readme
+from ganinfer.report.columns import ACCURACY, PERF, QUALITY
+from ganinfer.report.frames import accuracy_frame, perf_frame, quality_frame, write_csv
+from ganinfer.report.tables import accuracy_markdown, perf_markdown, quality_markdown
 
 
-def readme_grids(grids, weights):
-    """One grid per (model, chip) for the README: the largest batch size's."""
-    best = {}
-    for g in grids:
-        m = GRID.search(Path(g).as_posix())
-        if m:
-            key = (m["model"], m["chip"])
-            if key not in best or int(m["bs"]) > int(best[key]["batch_size"]):
-                best[key] = {
-                    "model": m["model"],
-                    "chip": m["chip"],
-                    "batch_size": m["bs"],
-                    "source": str(g),
-                    "weights": weights.get(m["model"], "unknown"),
-                    "path": f"{IMAGES_DIR}/{m['model']}_{m['chip']}.png",
-                }
-    return [best[k] for k in sorted(best)]
+def by(key: str, paths: list[str]) -> dict[str, dict]:
+    """The JSON files of ``paths`` by their ``key`` field (model or chip)."""
+    return {r[key]: r for r in map(read_json, paths)}
 
 
 def check_option(values):
@@ -80,24 +52,22 @@ def run(
     macs: list[str] = (),
     gemm: list[str] = (),
 ):
-    wkind = {w["model"]: w["weights"] for w in map(read_json, weights)}
-    model_macs = {m["model"]: m["macs_per_image"] for m in map(read_json, macs)}
-    peaks = {g["chip"]: g["peak_gflops"] for g in map(read_json, gemm)}
+    weights_files = by("model", weights)
     out = Path(outdir)
-    perf_rows = [perf_row(read_json(p), wkind, model_macs, peaks) for p in perf]
-    acc_rows = [accuracy_row(read_json(p), wkind) for p in accuracy]
-    write_csv(perf_rows, PERF_COLUMNS, out / "perf.csv")
-    write_csv(acc_rows, ACCURACY_COLUMNS, out / "accuracy.csv")
-    quality_rows = [quality_row(read_json(p), wkind) for p in quality]
-    write_csv(quality_rows, QUALITY_COLUMNS, out / "quality.csv", key=quality_sort_key)
-    write_text(perf_markdown(perf_rows, ratios, check), out / "perf.md")
-    write_text(accuracy_markdown(acc_rows), out / "accuracy.md")
-    write_text(quality_markdown(quality_rows), out / "quality.md")
-    shown = readme_grids(grids, wkind)
-    write_text(images_markdown(shown), out / "images.md")
-    write_text("".join(f"{g['source']}\t{g['path']}\n" for g in shown), out / "images.tsv")
+    perf_table = perf_frame(map(read_json, perf), weights_files, by("model", macs), by("chip", gemm))
+    acc_table = accuracy_frame(map(read_json, accuracy), weights_files)
+    quality_table = quality_frame(map(read_json, quality), weights_files)
+    write_csv(perf_table, PERF, out / "perf.csv")
+    write_csv(acc_table, ACCURACY, out / "accuracy.csv")
+    write_csv(quality_table, QUALITY, out / "quality.csv")
+    write_text(perf_markdown(perf_table, ratios, check), out / "perf.md")
+    write_text(accuracy_markdown(acc_table), out / "accuracy.md")
+    write_text(quality_markdown(quality_table), out / "quality.md")
+    shown = readme.grids(grids, {m: w["weights"] for m, w in weights_files.items()})
+    write_text(readme.gallery(shown, "grid") if shown else "", out / "images.md")
+    write_text(readme.copy_list(shown), out / "images.tsv")
     print(
-        f"{len(perf_rows)} perf rows, {len(acc_rows)} accuracy rows, {len(quality_rows)} quality rows, "
+        f"{len(perf_table)} perf rows, {len(acc_table)} accuracy rows, {len(quality_table)} quality rows, "
         f"{len(shown)} README grids -> {out}"
     )
 

@@ -14,8 +14,10 @@ import numpy as np
 import pytest
 
 from common import ROOT, SCRIPTS, error_lines, new_workdir, snakemake
-from ganinfer import bench, tables
+from ganinfer import bench
 from ganinfer.bench import BenchSettings, choose_mode
+from ganinfer.report.frames import accuracy_frame
+from ganinfer.report.tables import accuracy_markdown
 
 pytest.importorskip("openvino", reason="pip install openvino==2026.4.1 (requirements.txt)")
 
@@ -132,13 +134,15 @@ def test_bf16_accuracy_row_is_reported_and_flagged(workdir, tmp_path):
     acc_json = tmp_path / "acc.json"
     accuracy.run("dcgan", "openvino", 3, out, workdir / "results/dcgan/reference", acc_json, threshold, summary)
     rec = json.loads(acc_json.read_text())
-    row = tables.accuracy_row(rec, {"dcgan": "demo"})
-    assert row["backend"] == "openvino-bf16" and row["samples"] == 7
+    table = accuracy_frame([rec], {"dcgan": {"weights": "demo"}})
+    row = table.iloc[0]
+    assert row["backend"] == "openvino-bf16" and row["samples"] == 7 and row["weights"] == "demo"
     assert row["passed"] == ("PASS" if rec["min_cosine"] >= threshold else "FAIL")
     if "BF16" in openvino.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES"):
         assert rec["max_abs_diff"] > 1e-5 and row["passed"] == "FAIL"  # f32: about 1e-7
     # the verdict is in the markdown as it is: FAIL on a CPU with BF16, PASS where bf16 runs as f32
-    assert "openvino" in tables.accuracy_markdown([row]) and row["passed"] in tables.accuracy_markdown([row])
+    md = accuracy_markdown(table)
+    assert "| dcgan | openvino | bs3 | demo |" in md and f"| {row['passed']} |" in md
 
 
 def test_choose_mode_keeps_the_faster_and_records_both(monkeypatch):

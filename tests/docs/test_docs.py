@@ -1,5 +1,6 @@
 """The documentation: config/README.md is what `make config-doc` writes from config/schema.yaml, every
-schema key is described, and every relative link of README.md, docs/*.md and config/README.md resolves."""
+schema key is described, docs/columns.md is what `make columns-doc` writes from the column spec, and every
+relative link of README.md, docs/*.md and config/README.md resolves."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from common import ROOT
 spec = importlib.util.spec_from_file_location("config_doc", ROOT / "tools" / "config_doc.py")
 config_doc = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(config_doc)
+spec = importlib.util.spec_from_file_location("columns_doc", ROOT / "tools" / "columns_doc.py")
+columns_doc = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(columns_doc)
 
 SCHEMA = yaml.safe_load((ROOT / "config" / "schema.yaml").read_text())
 PAGES = [ROOT / "README.md", ROOT / "config" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -24,6 +28,26 @@ def test_config_readme_is_generated_from_the_schema():
     assert (ROOT / "config" / "README.md").read_text() == config_doc.build(), (
         "config/README.md differs from what config/schema.yaml gives: run `make config-doc` and commit the result"
     )
+
+
+def test_columns_page_is_generated_from_the_column_spec():
+    assert (ROOT / "docs" / "columns.md").read_text() == columns_doc.render(), (
+        "docs/columns.md differs from what scripts/ganinfer/report/columns.py gives: run `make columns-doc` and "
+        "commit the result"
+    )
+
+
+def test_every_column_says_what_it_is_and_where_it_comes_from():
+    from ganinfer.report.columns import TABLES
+
+    for name, (_, columns) in TABLES.items():
+        assert len({c.name for c in columns}) == len(columns), name
+        for c in columns:
+            assert c.description.strip() and columns_doc.source(c), f"{name}: {c.name}"
+    # a page row: the column, how it is written, where it comes from, what it means
+    row = next(line for line in columns_doc.render().splitlines() if line.startswith("| `round_fps` |"))
+    assert row.startswith("| `round_fps` | numbers (2 decimals), `;`-separated | `round_fps` | each round's")
+    assert "| `device` | text | `provenance.device`, else `provenance.cpu` |" in columns_doc.render()
 
 
 def test_every_schema_key_has_a_description():

@@ -1,44 +1,50 @@
-"""The plot library on a small hand-made perf table and records: artists, labels, titles, PNG files."""
+"""The plot library on a small hand-made perf table and records: artists, labels, titles, PNG files; the plot
+list the DAG reads, without pandas or matplotlib."""
 
-import csv
+import subprocess
+import sys
 
 import numpy as np
+import pandas as pd
 from PIL import Image
 
-from common import run_script
-from ganinfer import bench, plots
+from common import SCRIPTS, run_script
+from ganinfer import bench
 from ganinfer.fileio import write_json
-from ganinfer.tables import PERF_COLUMNS
+from ganinfer.report import plots
+from ganinfer.report.columns import PERF, names
+from ganinfer.report.frames import weights_label, write_csv
+from ganinfer.report.plotlist import plot_paths, report_flags
 
 # dcgan on cpu at bs 1, 4 (INVALID), 16; on Ascend310P3 at bs 1, 16 (no GEMM peak there); gan on cpu at bs 2
 ROWS = [
-    ("dcgan", "cpu", 1, 900.0, "VALID", "75.0"),
-    ("dcgan", "cpu", 4, 1200.0, "INVALID", "90.0"),
-    ("dcgan", "cpu", 16, 1100.0, "VALID", "85.0"),
-    ("dcgan", "Ascend310P3", 1, 5000.0, "VALID", ""),
-    ("dcgan", "Ascend310P3", 16, 20000.0, "INVALID", ""),
-    ("gan", "cpu", 2, 30000.0, "INVALID", "40.0"),
+    ("dcgan", "cpu", 1, 900.0, "VALID", 75.0),
+    ("dcgan", "cpu", 4, 1200.0, "INVALID", 90.0),
+    ("dcgan", "cpu", 16, 1100.0, "VALID", 85.0),
+    ("dcgan", "Ascend310P3", 1, 5000.0, "VALID", None),
+    ("dcgan", "Ascend310P3", 16, 20000.0, "INVALID", None),
+    ("gan", "cpu", 2, 30000.0, "INVALID", 40.0),
 ]
 
 
-def perf_rows(weights="demo"):
-    rows = []
-    for model, chip, bs, fps, valid, pct in ROWS:
-        row = dict.fromkeys(PERF_COLUMNS, "")
-        row.update(
-            model=model,
-            chip=chip,
-            batch_size=str(bs),
-            weights=weights,
-            throughput_fps=f"{fps:.1f}",
-            timing="end-to-end" if chip == "cpu" else "device-only",
-            valid=valid,
-            percent_of_peak=pct,
-            achieved_gflops="1.0" if pct else "",
-            gemm_peak_gflops="200.0" if chip == "cpu" else "",
-        )
-        rows.append(row)
-    return rows
+def perf_rows(weights="demo") -> pd.DataFrame:
+    """perf.csv as the plots stage reads it (numbers as numbers, every column of the spec)."""
+    rows = [
+        {
+            "model": model,
+            "chip": chip,
+            "batch_size": bs,
+            "weights": weights,
+            "throughput_fps": fps,
+            "timing": "end-to-end" if chip == "cpu" else "device-only",
+            "valid": valid,
+            "percent_of_peak": pct,
+            "achieved_gflops": 1.0 if pct else None,
+            "gemm_peak_gflops": 200.0 if chip == "cpu" else None,
+        }
+        for model, chip, bs, fps, valid, pct in ROWS
+    ]
+    return pd.DataFrame(rows, columns=names(PERF)).astype({c.name: c.dtype for c in PERF})
 
 
 def perf_records(iterations=200):
@@ -117,8 +123,8 @@ def test_latency_plot_of_a_long_run_uses_the_stored_quantiles():
 
 def test_titles_name_mixed_weights():
     rows = perf_rows()
-    rows[0]["weights"] = "real"
-    assert plots.weights_label(rows) == "demo and real weights"
+    rows.loc[0, "weights"] = "real"
+    assert weights_label(rows) == "demo and real weights"
 
 
 def test_png_is_readme_width_and_the_same_bytes_twice(tmp_path):
@@ -133,10 +139,7 @@ def test_png_is_readme_width_and_the_same_bytes_twice(tmp_path):
 
 def test_plots_script_by_hand_skips_chips_without_a_peak(tmp_path):
     table = tmp_path / "perf.csv"
-    with open(table, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=PERF_COLUMNS)
-        writer.writeheader()
-        writer.writerows(perf_rows())
+    write_csv(perf_rows(), PERF, table)
     records = []
     for i, rec in enumerate(perf_records(iterations=20)):
         records.append(tmp_path / f"rec{i}.json")
@@ -158,3 +161,15 @@ def test_plots_script_by_hand_skips_chips_without_a_peak(tmp_path):
     assert "(docs/images/throughput_gan.png)" in md and "demo weights" in md
     tsv = [line.split("\t") for line in (out / "plots.tsv").read_text().splitlines()]
     assert len(tsv) == 7 and all(t == f"docs/images/{s.rsplit('/', 1)[1]}" for s, t in tsv)
+
+
+def test_the_plot_list_imports_neither_pandas_nor_matplotlib():
+    """rules/common.smk reads the plot list while the DAG is built: a fresh interpreter that imports it has
+    no pandas, matplotlib or numpy loaded."""
+    code = "import sys, ganinfer.report.plotlist; print(sorted({'pandas', 'matplotlib', 'numpy'} & set(sys.modules)))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=SCRIPTS, capture_output=True, text=True, check=True)
+    assert proc.stdout == "[]\n"
+    paths = plot_paths("p", ["dcgan", "gan"], ["cpu", "openvino"], ["cpu"])
+    assert paths["roofline"] == [("cpu", "p/roofline_cpu.png")]
+    assert [p for _, p in paths["latency"]][1:3] == ["p/latency_dcgan_openvino.png", "p/latency_gan_cpu.png"]
+    assert report_flags("latency", ("gan", "cpu"))["labels"] == {"model": "gan", "chip": "cpu"}

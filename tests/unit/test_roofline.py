@@ -12,9 +12,10 @@ from ganinfer import registry
 from ganinfer.gemm import gemm_graph
 from ganinfer.onnxexport import export_onnx
 from ganinfer.onnxgraph import simplify_onnx
+from ganinfer.report.frames import perf_frame
+from ganinfer.report.tables import perf_markdown, perf_pivot
 from ganinfer.roofline import SHAPE_ONLY_ABOVE, drop_weight_data, graph_macs
 from ganinfer.stats import gflops
-from ganinfer.tables import PERF_COLUMNS, perf_markdown, perf_pivot
 
 
 def _graph(nodes, inputs, output, inits, path):
@@ -129,24 +130,49 @@ def test_gemm_peak_is_the_best_size(tmp_path):
     assert onnx.checker.check_model(gemm_graph(8)) is None
 
 
-def _row(chip, bs, fps, valid="VALID", peak=""):
-    row = dict.fromkeys(PERF_COLUMNS, "")
-    row.update(model="dcgan", chip=chip, batch_size=str(bs), throughput_fps=f"{fps:.1f}", valid=valid)
-    row.update(weights="demo", macs_per_image="76611584", percent_of_peak=peak, device=chip)
-    return row
+def _record(chip, bs, fps, valid=True, rounds=(1.0,)):
+    """A perf record of dcgan whose rounds are ``fps`` times ``rounds`` (their geometric mean is ``fps``)."""
+    lat = {k: 1.0 for k in ("mean", "p50", "p90", "p95", "p99", "std", "cov", "robust_cov")}
+    return {
+        "model": "dcgan",
+        "chip": chip,
+        "batch_size": bs,
+        "backend": "onnxruntime",
+        "throughput_fps": fps,
+        "throughput_ci_low": float("nan"),
+        "throughput_ci_high": float("nan"),
+        "round_fps": [fps * r for r in rounds],
+        "rounds": len(rounds),
+        "latency_ms": {**lat, "count": 10},
+        "duration_s": 1.0,
+        "settings": {"warmup": 1},
+        "valid": valid,
+        "invalid_reason": "",
+        "provenance": {"device": chip},
+    }
+
+
+def _table(records, peak=None):
+    """perf.csv's frame of ``records``: demo weights, dcgan's MACs, a GEMM peak (GFLOP/s) on cpu."""
+    weights = {"dcgan": {"weights": "demo"}}
+    return perf_frame(records, weights, {"dcgan": {"macs_per_image": 76611584}}, {"cpu": {"peak_gflops": peak}})
 
 
 def test_pivot_ratios_best_row_and_check():
+    gflops = 2 * 76611584 / 1e9  # per image/s
     rows = [
-        _row("Ascend310", 1, 100.0),
-        _row("Ascend310", 4, 400.0),
-        _row("Ascend310P3", 1, 40.0),
-        _row("Ascend310P3", 4, 300.0),
-        _row("cpu", 1, 10.0, peak="50.0"),
-        _row("cpu", 4, 30.0, valid="INVALID", peak="60.0"),
+        _record("Ascend310", 1, 100.0, rounds=(1.0, 1.1)),
+        _record("Ascend310", 4, 400.0),
+        _record("Ascend310P3", 1, 40.0, rounds=(1.0, 1.1)),
+        _record("Ascend310P3", 4, 300.0),
+        _record("cpu", 1, 10.0),
+        _record("cpu", 4, 30.0, valid=False),
     ]
     check = {"chip": "Ascend310P3", "baseline": "Ascend310", "min_ratio": 0.5}
-    header, body = perf_pivot(rows, [("Ascend310P3", "Ascend310"), ("Ascend310P3", "cuda")], check)
+    table = perf_pivot(
+        _table(rows, peak=10.0 * gflops / 0.5), [("Ascend310P3", "Ascend310"), ("Ascend310P3", "cuda")], check
+    )
+    header, body = list(table.columns), table.values.tolist()
     assert header == [
         "batch size",
         "Ascend310 (img/s)",
@@ -156,18 +182,20 @@ def test_pivot_ratios_best_row_and_check():
         "Ascend310P3 ≥ 0.5× Ascend310",
         "% of GEMM peak (cpu)",
     ]
-    assert body[0] == ["bs1", "100", "40.0", "10.0", "0.40", "FAIL", "50.0 %"]
-    assert body[1] == ["bs4", "400", "300", "30.0 (invalid)", "0.75", "PASS", "60.0 %"]
+    # bs1: the ratio of the paired rounds (both rounds 0.40: no spread), bs4: one round
+    assert body[0] == ["bs1", "100", "40.0", "10.0", "0.40 (0.40–0.40)", "FAIL", "50.0 %"]
+    assert body[1] == ["bs4", "400", "300", "30.0 (invalid)", "0.75", "PASS", "150.0 %"]
     # best batch per chip; a VALID row beats a faster INVALID one
     assert body[2] == ["best", "400 (bs4)", "300 (bs4)", "10.0 (bs1)", "0.75", "PASS", "50.0 %"]
 
 
 def test_pivot_without_the_configured_chips_has_no_ratio_columns():
-    rows = [_row("cpu", 1, 10.0), _row("cpu", 16, 12.5)]
+    # both throughputs write as 12.5: the best row is ranked on the numbers
+    rows = _table([_record("cpu", 1, 12.46), _record("cpu", 16, 12.54)])
     check = {"chip": "Ascend310P3", "baseline": "Ascend310", "min_ratio": 0.5}
-    header, body = perf_pivot(rows, [("Ascend310P3", "Ascend310")], check)
-    assert header == ["batch size", "cpu (img/s)"]
-    assert body[-1] == ["best", "12.5 (bs16)"]
+    table = perf_pivot(rows, [("Ascend310P3", "Ascend310")], check)
+    assert list(table.columns) == ["batch size", "cpu (img/s)"]
+    assert table.values.tolist()[-1] == ["best", "12.5 (bs16)"]
     text = perf_markdown(rows)
     assert text.startswith("**dcgan** (demo weights, 76.6 M MACs per image), throughput in images/s:")
     assert "- cpu: cpu" in text

@@ -1,4 +1,4 @@
-"""Rounds, intervals and run comparison (ganinfer.rounds, ganinfer.compare) on synthetic rounds."""
+"""Rounds, intervals and run comparison (ganinfer.rounds, ganinfer.report.compare) on synthetic rounds."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from common import run_script
-from ganinfer.compare import compare, log_ratio, provenance_differences, read_perf_csv, verdict
 from ganinfer.errors import InputError
+from ganinfer.report.compare import compare, log_ratio, provenance_differences, read_perf_csv, verdict
 from ganinfer.rounds import combine, paired_ratio, t_interval
 
 
@@ -104,7 +104,7 @@ def test_log_ratio_is_welch_on_the_logarithms():
 
 
 def frame(rows: dict) -> pd.DataFrame:
-    """perf.csv rows: (model, chip, bs) -> round throughputs."""
+    """perf.csv rows as ``read_perf_csv`` gives them: (model, chip, bs) -> round throughputs."""
     return pd.DataFrame(
         [
             {
@@ -112,7 +112,7 @@ def frame(rows: dict) -> pd.DataFrame:
                 "chip": c,
                 "batch_size": bs,
                 "throughput_fps": sum(v) / len(v),
-                "round_fps": ";".join(map(str, v)),
+                "round_fps": [float(x) for x in v],
                 "packages": "onnxruntime=1.31.1",
                 "device": "cpu A",
             }
@@ -152,14 +152,18 @@ def test_a_baseline_that_is_no_perf_csv_is_one_line(tmp_path):
 def test_compare_by_hand_writes_both_files(tmp_path):
     base = frame({("gan", "cpu", 1): [100.0, 101.0, 99.0]})
     this = frame({("gan", "cpu", 1): [120.0, 121.0, 119.0]})
-    base.to_csv(tmp_path / "base.csv", index=False)
-    this.to_csv(tmp_path / "perf.csv", index=False)
+    for table, name in ((base, "base.csv"), (this, "perf.csv")):
+        table.assign(round_fps=table["round_fps"].map(lambda v: ";".join(map(str, v)))).to_csv(
+            tmp_path / name, index=False
+        )
     proc = run_script(
         "compare",
         *("--perf", tmp_path / "perf.csv", "--baseline", tmp_path / "base.csv"),
         *("--csv", tmp_path / "c.csv", "--md", tmp_path / "c.md"),
     )
     assert "1 rows against" in proc.stdout and "1 faster, 0 slower, 0 same" in proc.stdout
+    read = read_perf_csv(str(tmp_path / "perf.csv"))  # the rounds as numbers again
+    assert read["round_fps"].tolist() == [[120.0, 121.0, 119.0]] and read["batch_size"].tolist() == [1]
     row = pd.read_csv(tmp_path / "c.csv").iloc[0]
     assert row["verdict"] == "faster" and row["ratio"] == pytest.approx(1.2, rel=1e-4)
     assert "| gan | cpu | 1 | 120.0 | 100.0 | 1.200 (" in (tmp_path / "c.md").read_text()

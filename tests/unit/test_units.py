@@ -10,7 +10,7 @@ from ganinfer.fileio import atomic_dir, list_bins, output_name, read_bin, write_
 from ganinfer.images import captioned, grid, to_uint8
 from ganinfer.inputs import InputSet
 from ganinfer.preprocess import make_inputs
-from ganinfer.readme import replace_sections, update_readme
+from ganinfer.report.readme import replace_sections, update_readme
 from ganinfer.stats import ais_timing, percentile, summarize, throughput
 
 

@@ -14,46 +14,34 @@ import statistics
 import pandas as pd
 
 from ganinfer.errors import CONFIG_HINT, InputError
+from ganinfer.report.columns import COMPARE, PERF
+from ganinfer.report.frames import KEY, frame, read_csv
+from ganinfer.report.markdown import markdown
 from ganinfer.rounds import LEVEL, t_quantile
 
-KEY = ["model", "chip", "batch_size"]
 REQUIRED = [*KEY, "throughput_fps"]
 # what may differ between two runs' provenance (perf.csv columns)
 PROVENANCE = ["device", "host", "runtime_version", "packages", "git_commit", "config_hash", "threads"]
-COLUMNS = [
-    *KEY,
-    "throughput_fps",
-    "baseline_fps",
-    "ratio",
-    "ratio_ci_low",
-    "ratio_ci_high",
-    "verdict",
-    "rounds",
-    "baseline_rounds",
-]
 
 
 def read_perf_csv(path: str, key: str = "baseline") -> pd.DataFrame:
     """A perf.csv as a frame; a file that is none is one line naming it and the config ``key``."""
     hint = f"point {key} at the results/tables/perf.csv of another run (in {CONFIG_HINT})"
     try:
-        frame = pd.read_csv(path, dtype={"round_fps": str})
+        table = read_csv(path, PERF)
     except FileNotFoundError:
         raise InputError(f"{path}: not found; {hint}") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, IsADirectoryError) as exc:
+    except (ValueError, UnicodeDecodeError, IsADirectoryError) as exc:
         raise InputError(f"{path}: not a perf.csv ({str(exc).splitlines()[0][:120]}); {hint}") from None
-    missing = [c for c in REQUIRED if c not in frame.columns]
+    missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
         raise InputError(f"{path}: not a perf.csv (no column {', '.join(missing)}); {hint}")
-    return frame
+    return table
 
 
-def round_values(row) -> list[float]:
-    """A row's round throughputs (``round_fps``, ';'-separated), or its throughput alone."""
-    text = row.get("round_fps")
-    if isinstance(text, str) and text.strip():
-        return [float(x) for x in text.split(";")]
-    return [float(row["throughput_fps"])]
+def round_values(rounds, throughput: float) -> list[float]:
+    """A row's round throughputs (``round_fps``), or its throughput alone (a perf.csv without rounds)."""
+    return rounds if isinstance(rounds, list) and rounds else [throughput]
 
 
 def log_ratio(this: list[float], base: list[float], level: float = LEVEL) -> tuple[float, float, float]:
@@ -85,8 +73,8 @@ def compare(current: pd.DataFrame, baseline: pd.DataFrame, min_effect: float) ->
     both = current.merge(baseline, on=KEY, suffixes=("", "_base"))
     rows = []
     for _, row in both.iterrows():
-        this = round_values(row)
-        base = round_values({"round_fps": row.get("round_fps_base"), "throughput_fps": row["throughput_fps_base"]})
+        this = round_values(row.get("round_fps"), row["throughput_fps"])
+        base = round_values(row.get("round_fps_base"), row["throughput_fps_base"])
         ratio, low, high = log_ratio(this, base)
         rows.append(
             {
@@ -103,7 +91,7 @@ def compare(current: pd.DataFrame, baseline: pd.DataFrame, min_effect: float) ->
         )
     keys = lambda f: set(map(tuple, f[KEY].astype(str).values.tolist()))  # noqa: E731
     only = {"this run": sorted(keys(current) - keys(baseline)), "baseline": sorted(keys(baseline) - keys(current))}
-    return pd.DataFrame(rows, columns=COLUMNS), only
+    return frame(rows, COMPARE), only
 
 
 def provenance_differences(current: pd.DataFrame, baseline: pd.DataFrame) -> dict[str, tuple[str, str]]:
@@ -111,34 +99,38 @@ def provenance_differences(current: pd.DataFrame, baseline: pd.DataFrame) -> dic
     out = {}
     for column in PROVENANCE:
         if column in current.columns and column in baseline.columns:
-            a = "; ".join(sorted(set(current[column].dropna().astype(str))))
-            b = "; ".join(sorted(set(baseline[column].dropna().astype(str))))
+            a, b = ("; ".join(sorted(set(t[column].dropna().astype(str)) - {""})) for t in (current, baseline))
             if a != b:
                 out[column] = (a, b)
     return out
 
 
-def markdown(table: pd.DataFrame, only: dict, differences: dict, baseline: str, min_effect: float) -> str:
+def compare_markdown(table: pd.DataFrame, only: dict, differences: dict, baseline: str, min_effect: float) -> str:
     """compare.md: the provenance differences, then one line per row."""
-    lines = [f"# This run against {baseline}", ""]
+    out = [f"# This run against {baseline}\n\n"]
     if differences:
-        lines += ["| differs | this run | baseline |", "|---|---|---|"]
-        lines += [f"| {k} | {a} | {b} |" for k, (a, b) in differences.items()]
+        rows = [[k, a, b] for k, (a, b) in differences.items()]
+        out.append(markdown(pd.DataFrame(rows, columns=["differs", "this run", "baseline"])))
     else:
-        lines.append("Same provenance (device, host, runtime, packages, commit, config hash, threads).")
-    lines += [
-        "",
-        f"Verdict: the 95 % interval of the ratio excludes 1 and the change is at least {100 * min_effect:g} %.",
-        "",
-        "| model | chip | batch size | this run (img/s) | baseline (img/s) | ratio (95 % interval) | verdict |",
-        "|---|---|---|---|---|---|---|",
+        out.append("Same provenance (device, host, runtime, packages, commit, config hash, threads).\n")
+    out.append(
+        f"\nVerdict: the 95 % interval of the ratio excludes 1 and the change is at least {100 * min_effect:g} %.\n\n"
+    )
+    rows = [
+        [
+            r["model"],
+            r["chip"],
+            r["batch_size"],
+            f"{r['throughput_fps']:,.1f}",
+            f"{r['baseline_fps']:,.1f}",
+            f"{r['ratio']:.3f} ({r['ratio_ci_low']:.3f}–{r['ratio_ci_high']:.3f})",
+            r["verdict"],
+        ]
+        for _, r in table.iterrows()
     ]
-    for _, r in table.iterrows():
-        lines.append(
-            f"| {r['model']} | {r['chip']} | {r['batch_size']} | {r['throughput_fps']:,.1f} | {r['baseline_fps']:,.1f} "
-            f"| {r['ratio']:.3f} ({r['ratio_ci_low']:.3f}–{r['ratio_ci_high']:.3f}) | {r['verdict']} |"
-        )
-    for who, rows in only.items():
-        if rows:
-            lines += ["", f"Only in {who}: " + ", ".join(f"{m} {c} bs{b}" for m, c, b in rows)]
-    return "\n".join(lines) + "\n"
+    header = ["model", "chip", "batch size", "this run (img/s)", "baseline (img/s)", "ratio (95 % interval)", "verdict"]
+    out.append(markdown(pd.DataFrame(rows, columns=header)))
+    for who, keys in only.items():
+        if keys:
+            out.append(f"\nOnly in {who}: " + ", ".join(f"{m} {c} bs{b}" for m, c, b in keys) + "\n")
+    return "".join(out)

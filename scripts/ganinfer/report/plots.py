@@ -1,9 +1,10 @@
-"""Performance plots (matplotlib, Agg backend) from perf.csv rows and the perf records.
+"""Performance plots (matplotlib, Agg backend) from perf.csv (a frame, ``report.frames.read_csv``) and the
+perf records.
 
 - ``throughput_<model>.png``: throughput against batch size, one line per chip, both axes
   logarithmic; INVALID runs are red crosses instead of filled circles.
 - ``roofline_<chip>.png``: per model, the % of the chip's measured fp32 GEMM peak at the
-  model's best batch size (``tables.best_rows``: VALID rows first); chips without a measured
+  model's best batch size (``frames.best_rows``: VALID rows first); chips without a measured
   peak get none.
 - ``latency_<model>_<chip>.png``: per batch size (a panel each, its own linear scale), the
   distribution of per-iteration latencies (a violin of the record's latencies, or of its stored
@@ -11,18 +12,19 @@
 
 Figures are 800 px wide (the README's width); every title says demo or real weights. PNGs
 carry no metadata (no matplotlib version, no time), so the same inputs give the same bytes.
-matplotlib is imported on first use: the workflow imports ``plot_paths`` at parse time.
+Which plots a run has: ``report.plotlist``; what the README says of them: ``report.readme``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
+
+import pandas as pd
 
 from ganinfer.bench import QUANTILES, latency_sample
 from ganinfer.fileio import atomic_path
-from ganinfer.readme import IMAGES_DIR
-from ganinfer.tables import VALID, best_rows
+from ganinfer.report.columns import VALID
+from ganinfer.report.frames import best_rows, weights_label
 
 WIDTH_IN, DPI = 8.0, 100  # 800 px
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
@@ -39,37 +41,6 @@ STYLE = {
     "font.family": "DejaVu Sans",  # shipped with matplotlib: the same glyphs everywhere
     "svg.hashsalt": "ganinfer",
 }
-
-
-def plot_paths(outdir: str, models: Iterable[str], chips: Iterable[str], peak_chips: Iterable[str]) -> dict:
-    """The plots of a run, by kind: ``{"throughput": [(model, path)], "roofline": [(chip, path)],
-    "latency": [((model, chip), path)]}``, in the given orders."""
-    models, chips = list(models), list(chips)
-    return {
-        "throughput": [(m, f"{outdir}/throughput_{m}.png") for m in models],
-        "roofline": [(c, f"{outdir}/roofline_{c}.png") for c in peak_chips],
-        "latency": [((m, c), f"{outdir}/latency_{m}_{c}.png") for m in models for c in chips],
-    }
-
-
-# per kind: the report caption (relative to rules/), its subcategory, and the label names of its keys
-REPORT = {
-    "throughput": ("../report/plot_throughput.rst", "Throughput", ("model",)),
-    "roofline": ("../report/plot_roofline.rst", "Roofline", ("chip",)),
-    "latency": ("../report/plot_latency.rst", "Latency", ("model", "chip")),
-}
-
-
-def report_flags(kind: str, key) -> dict:
-    """``report()`` keywords of one plot: caption, category, subcategory and its own labels."""
-    caption, subcategory, names = REPORT[kind]
-    keys = key if isinstance(key, tuple) else (key,)
-    return {
-        "caption": caption,
-        "category": "Plots",
-        "subcategory": subcategory,
-        "labels": dict(zip(names, keys, strict=True)),
-    }
 
 
 def _matplotlib():
@@ -101,17 +72,11 @@ def plain_log_axis(axis) -> None:
     axis.set_minor_formatter(Plain(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
 
 
-def weights_label(rows: Iterable[dict]) -> str:
-    """The weights kinds of ``rows``: demo, real, or "demo and real weights" for a mix."""
-    kinds = sorted({r["weights"] for r in rows})
-    return f"{' and '.join(kinds) or 'unknown'} weights"
-
-
 def _chip_color(chips: list[str]) -> dict[str, str]:
     return {c: COLORS[i % len(COLORS)] for i, c in enumerate(chips)}
 
 
-def throughput_figure(model: str, rows: list[dict]):
+def throughput_figure(model: str, perf: pd.DataFrame):
     """Images/s against batch size for ``model``'s perf.csv rows, one line per chip with the rows' 95 %
     intervals as error bars (gid ``ci:<chip>``); INVALID points are red crosses (gid ``invalid``), VALID ones
     filled circles (gid ``valid``)."""
@@ -121,31 +86,43 @@ def throughput_figure(model: str, rows: list[dict]):
 
     with matplotlib.rc_context(STYLE):
         fig, ax = _figure(4.5)
-        rows = [r for r in rows if r["model"] == model]
-        chips = sorted({r["chip"] for r in rows})
+        rows = perf[perf["model"] == model]
+        chips = sorted(set(rows["chip"]))
         color = _chip_color(chips)
-        sizes = sorted({int(r["batch_size"]) for r in rows})
-        any_invalid = False
+        sizes = sorted(set(rows["batch_size"].tolist()))
         for chip in chips:
-            mine = sorted((r for r in rows if r["chip"] == chip), key=lambda r: int(r["batch_size"]))
-            xs = [int(r["batch_size"]) for r in mine]
-            ys = [float(r["throughput_fps"]) for r in mine]
-            timing = mine[0].get("timing") or "timed"
-            ax.plot(xs, ys, "-", color=color[chip], linewidth=1.8, label=f"{chip} ({timing})", gid=f"line:{chip}")
+            mine = rows[rows["chip"] == chip].sort_values("batch_size", kind="stable")
+            x, y = mine["batch_size"], mine["throughput_fps"]
+            timing = mine["timing"].iloc[0] or "timed"
+            ax.plot(
+                x.tolist(),
+                y.tolist(),
+                "-",
+                color=color[chip],
+                linewidth=1.8,
+                label=f"{chip} ({timing})",
+                gid=f"line:{chip}",
+            )
             # the 95 % interval over the rounds, where the row has one
-            bars = [(x, y, r) for x, y, r in zip(xs, ys, mine, strict=True) if r.get("throughput_ci_low")]
-            if bars:
-                bx, by = [x for x, _, _ in bars], [y for _, y, _ in bars]
-                low = [y - float(r["throughput_ci_low"]) for _, y, r in bars]
-                high = [float(r["throughput_ci_high"]) - y for _, y, r in bars]
-                ax.errorbar(bx, by, yerr=[low, high], fmt="none", ecolor=color[chip], capsize=3, gid=f"ci:{chip}")
-            ok = [(x, y) for x, y, r in zip(xs, ys, mine, strict=True) if r["valid"] == VALID]
-            bad = [(x, y) for x, y, r in zip(xs, ys, mine, strict=True) if r["valid"] != VALID]
-            if ok:
-                ax.plot(*zip(*ok, strict=True), "o", color=color[chip], markersize=6, gid="valid")
-            if bad:
-                any_invalid = True
-                ax.plot(*zip(*bad, strict=True), linestyle="none", gid="invalid", **INVALID_MARK)
+            bars = mine["throughput_ci_low"].notna()
+            if bars.any():
+                low = (y - mine["throughput_ci_low"])[bars].tolist()
+                high = (mine["throughput_ci_high"] - y)[bars].tolist()
+                ax.errorbar(
+                    x[bars].tolist(),
+                    y[bars].tolist(),
+                    yerr=[low, high],
+                    fmt="none",
+                    ecolor=color[chip],
+                    capsize=3,
+                    gid=f"ci:{chip}",
+                )
+            ok = mine["valid"] == VALID
+            if ok.any():
+                ax.plot(x[ok].tolist(), y[ok].tolist(), "o", color=color[chip], markersize=6, gid="valid")
+            if not ok.all():
+                ax.plot(x[~ok].tolist(), y[~ok].tolist(), linestyle="none", gid="invalid", **INVALID_MARK)
+        any_invalid = (rows["valid"] != VALID).any()
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         plain_log_axis(ax.yaxis)
@@ -167,23 +144,22 @@ def throughput_figure(model: str, rows: list[dict]):
     return fig
 
 
-def roofline_figure(chip: str, rows: list[dict]):
+def roofline_figure(chip: str, perf: pd.DataFrame):
     """Per model, % of the chip's measured fp32 GEMM peak at its best batch size (horizontal bars;
     a best row that is INVALID is hatched and red-edged, gid ``invalid``)."""
     matplotlib = _matplotlib()
 
-    rows = [r for r in rows if r["chip"] == chip]
-    models = sorted({r["model"] for r in rows})
-    best = {m: best_rows([r for r in rows if r["model"] == m]).get(chip) for m in models}
-    shown = [m for m in models if best[m] and best[m]["percent_of_peak"]]
+    rows = perf[perf["chip"] == chip]
+    best = best_rows(rows, "model").sort_values("model")
+    shown = best[best["percent_of_peak"].notna()].iloc[::-1]  # the first model at the top
     with matplotlib.rc_context(STYLE):
         fig, ax = _figure(1.6 + 0.45 * max(1, len(shown)))
-        peak = next((float(r["gemm_peak_gflops"]) for r in rows if r["gemm_peak_gflops"]), None)
-        mixed = len({r["weights"] for r in rows}) > 1
+        peaks = rows["gemm_peak_gflops"].dropna()
+        peak = peaks.iloc[0] if len(peaks) else None
+        mixed = rows["weights"].nunique() > 1
         top = 100.0
-        for i, m in enumerate(reversed(shown)):
-            r = best[m]
-            pct = float(r["percent_of_peak"])
+        for i, (_, r) in enumerate(shown.iterrows()):
+            pct = r["percent_of_peak"]
             top = max(top, pct)
             valid = r["valid"] == VALID
             (bar,) = ax.barh(
@@ -196,9 +172,9 @@ def roofline_figure(chip: str, rows: list[dict]):
                 linewidth=1.2,
             )
             bar.set_gid("valid" if valid else "invalid")
-            note = f"{pct:.1f} %  bs{r['batch_size']}, {float(r['achieved_gflops']):,.1f} GFLOP/s"
+            note = f"{pct:.1f} %  bs{r['batch_size']}, {r['achieved_gflops']:,.1f} GFLOP/s"
             ax.text(pct + 1.0, i, note + ("" if valid else "  INVALID"), va="center", fontsize=9)
-        labels = [f"{m} ({best[m]['weights']})" if mixed else m for m in reversed(shown)]
+        labels = [f"{m} ({w})" if mixed else m for m, w in zip(shown["model"], shown["weights"], strict=True)]
         ax.set_yticks(range(len(shown)), labels)
         peak_text = f"{peak:,.1f} GFLOP/s" if peak else "not measured"
         ax.axvline(
@@ -210,7 +186,7 @@ def roofline_figure(chip: str, rows: list[dict]):
         ax.set_title(f"{chip}: share of the fp32 GEMM peak at each model's best batch size ({weights_label(rows)})")
         ax.grid(True, axis="x", alpha=0.3)
         ax.legend(loc="lower right")
-        if not shown:
+        if shown.empty:
             ax.text(0.5, 0.5, "no model with a measured % of peak", transform=ax.transAxes, ha="center")
     return fig
 
@@ -224,7 +200,7 @@ def latency_view(lat: dict) -> tuple[float, float]:
     return lo - 0.08 * span, top + 0.08 * span
 
 
-def latency_figure(model: str, chip: str, records: list[dict], rows: list[dict]):
+def latency_figure(model: str, chip: str, records: list[dict], perf: pd.DataFrame):
     """Per batch size of ``model`` on ``chip`` (one panel each, its own linear ms scale), the
     per-iteration latency distribution (violin; gid ``invalid`` on an INVALID run's body) with
     p50, p90 and p99 marked (lines with gids ``p50`` ...)."""
@@ -233,7 +209,7 @@ def latency_figure(model: str, chip: str, records: list[dict], rows: list[dict])
     from matplotlib.lines import Line2D
 
     recs = sorted((r for r in records if r["model"] == model and r["chip"] == chip), key=lambda r: r["batch_size"])
-    rows = [r for r in rows if r["model"] == model and r["chip"] == chip] or [{"weights": "unknown"}]
+    rows = perf[(perf["model"] == model) & (perf["chip"] == chip)]
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(WIDTH_IN, 4.5), dpi=DPI, layout="constrained")
         axes = fig.subplots(1, max(1, len(recs)), squeeze=False)[0]
@@ -282,72 +258,11 @@ def save(fig, path: str | Path) -> None:
         fig.savefig(tmp, format="png", dpi=DPI, metadata={"Software": None})
 
 
-def write_plots(rows: list[dict], records: list[dict], paths: dict) -> list[dict]:
-    """Draw every plot of ``paths`` (see ``plot_paths``); return what the README shows of each."""
-    shown = []
+def draw(perf: pd.DataFrame, records: list[dict], paths: dict) -> None:
+    """Draw every plot of ``paths`` (``plotlist.plot_paths``)."""
     for model, path in paths["throughput"]:
-        save(throughput_figure(model, rows), path)
-        mine = [r for r in rows if r["model"] == model]
-        shown.append(
-            {"path": path, "alt": f"{model} throughput vs batch size", "what": _throughput_caption(model, mine)}
-        )
+        save(throughput_figure(model, perf), path)
     for chip, path in paths["roofline"]:
-        save(roofline_figure(chip, rows), path)
-        mine = [r for r in rows if r["chip"] == chip]
-        shown.append(
-            {
-                "path": path,
-                "alt": f"{chip} percent of fp32 GEMM peak",
-                "what": f"{chip}: % of the measured fp32 GEMM peak per model at its best batch size "
-                f"({weights_label(mine)}).",
-            }
-        )
+        save(roofline_figure(chip, perf), path)
     for (model, chip), path in paths["latency"]:
-        save(latency_figure(model, chip, records, rows), path)
-        mine = [r for r in rows if r["model"] == model and r["chip"] == chip]
-        shown.append(
-            {
-                "path": path,
-                "alt": f"{model} {chip} latency distribution",
-                "what": f"{model} on {chip}: per-iteration latency, a panel per batch size (own linear scale), "
-                f"p50 / p90 / p99 marked "
-                f"({weights_label(mine)}).",
-            }
-        )
-    return shown
-
-
-def _throughput_caption(model: str, rows: list[dict]) -> str:
-    invalid = sum(r["valid"] != VALID for r in rows)
-    note = f"; {invalid} INVALID run{'s' if invalid != 1 else ''} marked ×" if invalid else ""
-    return f"{model}: throughput vs batch size, one line per chip ({weights_label(rows)}{note})."
-
-
-def readme_order(shown: list[dict], paths: dict) -> list[dict]:
-    """The README's order: each chip's roofline view, then per model its throughput and latencies."""
-    by_path = {s["path"]: s for s in shown}
-    order = [p for _, p in paths["roofline"]]
-    for model, path in paths["throughput"]:
-        order.append(path)
-        order += [p for (m, _), p in paths["latency"] if m == model]
-    return [by_path[p] for p in order if p in by_path]
-
-
-def markdown(shown: list[dict], target_dir: str = IMAGES_DIR) -> str:
-    """The README's plots section: a table row per plot (copied to ``target_dir``) with its caption."""
-    if not shown:
-        return "No plots in this run.\n"
-    out = ["| plot | what it shows |\n", "|---|---|\n"]
-    for s in shown:
-        target = f"{target_dir}/{Path(s['path']).name}"
-        out.append(f"| ![{s['alt']}]({target}) | {_cell(s['what'])} |\n")
-    return "".join(out)
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-def copy_list(shown: list[dict], target_dir: str = IMAGES_DIR) -> str:
-    """``source<TAB>target`` lines for the readme stage (as results/tables/images.tsv)."""
-    return "".join(f"{s['path']}\t{target_dir}/{Path(s['path']).name}\n" for s in shown)
+        save(latency_figure(model, chip, records, perf), path)
