@@ -9,15 +9,16 @@ By hand:  python tools/columns_doc.py [--check]
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "tools"))
 
 import pandas as pd  # noqa: E402
+from config_doc import write_generated  # noqa: E402
 
 from ganinfer.report.columns import TABLES, Column  # noqa: E402
 from ganinfer.report.markdown import markdown  # noqa: E402
@@ -76,21 +77,7 @@ def render() -> str:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--check", action="store_true", help="exit 1 when docs/columns.md is out of date; write nothing")
-    args = p.parse_args(argv)
-    text = render()
-    if args.check:
-        if OUTPUT.read_text() != text:
-            print("docs/columns.md differs from the column spec: run `make columns-doc`", file=sys.stderr)
-            return 1
-        return 0
-    if not OUTPUT.exists() or OUTPUT.read_text() != text:
-        OUTPUT.write_text(text)
-        print(f"{OUTPUT.relative_to(ROOT)}: written")
-    else:
-        print(f"{OUTPUT.relative_to(ROOT)}: already up to date")
-    return 0
+    return write_generated(OUTPUT, render(), "the column spec", "columns-doc", __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -192,22 +192,28 @@ def build() -> str:
     return render(yaml.safe_load(SCHEMA.read_text()), yaml.safe_load(EMBEDDED.read_text()))
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--check", action="store_true", help="exit 1 when config/README.md is out of date; write nothing")
+def write_generated(output: Path, text: str, source: str, target: str, doc: str, argv=None) -> int:
+    """The command line of a generated page: write ``output`` when ``text`` differs from it, or with ``--check``
+    write nothing and exit 1 when it differs (``source`` and ``make <target>`` name the fix)."""
+    name = output.relative_to(ROOT)
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--check", action="store_true", help=f"exit 1 when {name} is out of date; write nothing")
     args = p.parse_args(argv)
-    text = build()
     if args.check:
-        if OUTPUT.read_text() != text:
-            print("config/README.md differs from config/schema.yaml: run `make config-doc`", file=sys.stderr)
+        if output.read_text() != text:
+            print(f"{name} differs from {source}: run `make {target}`", file=sys.stderr)
             return 1
         return 0
-    if not OUTPUT.exists() or OUTPUT.read_text() != text:
-        OUTPUT.write_text(text)
-        print(f"{OUTPUT.relative_to(ROOT)}: written")
+    if not output.exists() or output.read_text() != text:
+        output.write_text(text)
+        print(f"{name}: written")
     else:
-        print(f"{OUTPUT.relative_to(ROOT)}: already up to date")
+        print(f"{name}: already up to date")
     return 0
+
+
+def main(argv=None) -> int:
+    return write_generated(OUTPUT, build(), "config/schema.yaml", "config-doc", __doc__, argv)
 
 
 if __name__ == "__main__":
