@@ -1,10 +1,10 @@
 """Benchmark of the reference stage against the accuracy run (run by hand, not a workflow stage,
 not a test). Per model (BigGAN by default), on the same input files and the same threads:
 
-  - the reference stage as scripts/reference.py runs it (ganinfer.reference.write_reference:
+  - the reference stage as scripts/run-reference.py runs it (ganinfer.reference.write_reference:
     the PyTorch generator over the input folder, one output file per sample) at batch 1 and
     at accuracy.reference_batch;
-  - the accuracy run as scripts/infer.py runs it (ganinfer.runner.run_folder, through the
+  - the accuracy run as scripts/run-inference.py runs it (ganinfer.runner.run_folder, through the
     chip's session, ONNX Runtime for cpu) on the simplified ONNX of each batch size given.
 
 Each contender runs over the whole folder once per round; the order reverses every round

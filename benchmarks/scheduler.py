@@ -1,9 +1,9 @@
 """What the Snakemake scheduler costs a timed job, and how a cold run's perf rows compare with a rerun's.
 
     python benchmarks/scheduler.py run -- make run
-        runs the command and samples twice a second, while a timed job (perf.py, gemm_peak.py) is the only
-        running child of Snakemake's main process: the scheduler's own CPU time, that of the children it
-        reaped (solver processes), the rest of the machine's and the hypervisor's steal (/proc/stat);
+        runs the command and samples twice a second, while a timed job (time-inference.py, measure-gemm-peak.py) is
+        the only running child of Snakemake's main process: the scheduler's own CPU time, that of the
+        children it reaped (solver processes), the rest of the machine's and the hypervisor's steal (/proc/stat);
     python benchmarks/scheduler.py compare cold.csv rerun.csv
         prints each perf row's throughput in both tables, the ratio and the larger reported CoV.
 
@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-TIMED = ("perf.py", "gemm_peak.py", "perf_ais.py")
+TIMED = ("time-inference.py", "measure-gemm-peak.py", "time-ais-bench.py")
 
 
 def cpu_ticks(pid: int) -> tuple[int, int]:

@@ -4,7 +4,7 @@ rule accuracy:
         summary="results/{model}/outputs/{chip}/bs{bs}_summary.json",
         reference="results/{model}/reference",
         inputs="results/{model}/inputs",
-        code=code("accuracy.py"),
+        code=code("score-accuracy.py"),
     output:
         "results/{model}/accuracy/{chip}/bs{bs}.json",
     log:
@@ -14,7 +14,7 @@ rule accuracy:
     params:
         threshold=config["accuracy"]["threshold"],
     script:
-        "../scripts/accuracy.py"
+        "../scripts/score-accuracy.py"
 
 
 # the grid of a run's first images.grid_count outputs, at every batch size
@@ -24,7 +24,7 @@ rule images:
         summary="results/{model}/outputs/{chip}/bs{bs}_summary.json",
         weights_info="resources/weights/{model}.json",
         inputs="results/{model}/inputs",
-        code=code("images.py"),
+        code=code("draw-grid.py"),
     output:
         grid=report(
             "results/{model}/images/{chip}/bs{bs}_grid.png",
@@ -40,7 +40,7 @@ rule images:
     params:
         grid_count=config["images"]["grid_count"],
     script:
-        "../scripts/images.py"
+        "../scripts/draw-grid.py"
 
 
 # one PNG per sample, of the runs images.pngs names
@@ -49,7 +49,7 @@ rule pngs:
         outputs="results/{model}/outputs/{chip}/bs{bs}",
         summary="results/{model}/outputs/{chip}/bs{bs}_summary.json",
         inputs="results/{model}/inputs",
-        code=code("pngs.py"),
+        code=code("write-pngs.py"),
     output:
         pngs=directory("results/{model}/images/{chip}/bs{bs}"),
     log:
@@ -58,14 +58,14 @@ rule pngs:
         "../envs/report.yaml"
     threads: 2
     script:
-        "../scripts/pngs.py"
+        "../scripts/write-pngs.py"
 
 
 # IS / FID of one source: pth (the PyTorch reference) or {chip}_bs{bs} (that chip's outputs)
 rule quality:
     input:
         unpack(get_quality_inputs),
-        code=code("quality.py"),
+        code=code("score-quality.py"),
     output:
         "results/{model}/quality/{source}.json",
     log:
@@ -81,14 +81,14 @@ rule quality:
         splits=config["quality"]["is_splits"],
         batch=config["quality"]["batch"],
     script:
-        "../scripts/quality.py"
+        "../scripts/score-quality.py"
 
 
 # FID reference statistics of a configured image folder, computed once
 rule quality_stats:
     input:
         unpack(get_quality_stats_inputs),
-        code=code("quality_stats.py"),
+        code=code("compute-fid-stats.py"),
     output:
         "resources/quality/{model}_reference.npz",
     log:
@@ -102,4 +102,4 @@ rule quality_stats:
         inception=lambda w: config_checks.quality_weights(config, w.model),
         batch=config["quality"]["batch"],
     script:
-        "../scripts/quality_stats.py"
+        "../scripts/compute-fid-stats.py"

@@ -1,7 +1,7 @@
 rule export_onnx:
     input:
         weights="resources/weights/{model}.pth",
-        code=code("export.py"),
+        code=code("export-onnx.py"),
     output:
         "results/{model}/onnx/{model}.onnx",
     log:
@@ -13,14 +13,14 @@ rule export_onnx:
     conda:
         "../envs/torch.yaml"
     script:
-        "../scripts/export.py"
+        "../scripts/export-onnx.py"
 
 
 # models whose guide exports one graph per batch size (no dynamic batch axis)
 rule export_onnx_fixed:
     input:
         weights="resources/weights/{model}.pth",
-        code=code("export.py"),
+        code=code("export-onnx.py"),
     output:
         "results/{model}/export/{model}_bs{bs}.onnx",
     log:
@@ -32,7 +32,7 @@ rule export_onnx_fixed:
     conda:
         "../envs/torch.yaml"
     script:
-        "../scripts/export.py"
+        "../scripts/export-onnx.py"
 
 
 # models declared in the config (onnx_models): the user's graph, its batch axis made symbolic,
@@ -40,7 +40,7 @@ rule export_onnx_fixed:
 rule import_onnx:
     input:
         unpack(get_declared_onnx),
-        code=code("import_onnx.py"),
+        code=code("import-onnx.py"),
     output:
         onnx="results/{model}/onnx/{model}.onnx",
         info="resources/weights/{model}.json",
@@ -51,13 +51,13 @@ rule import_onnx:
     conda:
         "../envs/onnx.yaml"
     script:
-        "../scripts/import_onnx.py"
+        "../scripts/import-onnx.py"
 
 
 rule simplify_onnx:
     input:
         unpack(get_simplify_input),
-        code=code("simplify.py"),
+        code=code("simplify-onnx.py"),
     output:
         "results/{model}/onnx/{model}_bs{bs}.onnx",
     log:
@@ -65,4 +65,4 @@ rule simplify_onnx:
     conda:
         "../envs/onnx.yaml"
     script:
-        "../scripts/simplify.py"
+        "../scripts/simplify-onnx.py"

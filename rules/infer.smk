@@ -10,7 +10,7 @@
 # with ascend.runtime ort-cann;
 # the ais_bench rules serve Ascend chips on their .om (`snakemake -n -p` prints their commands):
 # CANN's set_env.sh is sourced first (a missing ais_bench is one line in the log); ais_bench's own
-# folders are removed by the scripts that read them (collect_ais.py, perf_ais.py), or by the trap
+# folders are removed by the scripts that read them (collect-ais-outputs.py, time-ais-bench.py), or by the trap
 # when a command fails.
 
 from ganinfer.backends import ascend
@@ -22,7 +22,7 @@ rule infer_onnxruntime:
         onnx="results/{model}/onnx/{model}_bs{bs}.onnx",
         inputs="results/{model}/inputs",
         reference="results/{model}/reference",
-        code=code("infer.py"),
+        code=code("run-inference.py"),
     output:
         outputs=temp(directory("results/{model}/outputs/{chip}/bs{bs}")),
         summary="results/{model}/outputs/{chip}/bs{bs}_summary.json",
@@ -41,7 +41,7 @@ rule infer_onnxruntime:
     params:
         provider_options=get_session_options,
     script:
-        "../scripts/infer.py"
+        "../scripts/run-inference.py"
 
 
 rule perf_onnxruntime:
@@ -49,7 +49,7 @@ rule perf_onnxruntime:
         unpack(get_session_inputs),
         onnx="results/{model}/onnx/{model}_bs{bs}.onnx",
         inputs="results/{model}/inputs",
-        code=code("perf.py"),
+        code=code("time-inference.py"),
     output:
         "results/{model}/perf/{chip}/bs{bs}/round{round}.json",
     log:
@@ -68,7 +68,7 @@ rule perf_onnxruntime:
         bench=config["perf"],
         provider_options=get_session_options,
     script:
-        "../scripts/perf.py"
+        "../scripts/time-inference.py"
 
 
 rule infer_ais_bench:
@@ -98,7 +98,7 @@ rule infer_ais_bench:
         ),
         device=config["ascend"]["device"],
         configfile=lambda wildcards: ascend.configfile_option(wildcards.model),
-        collect_ais=os.path.join(workflow.basedir, "scripts", "collect_ais.py"),
+        collect_ais=os.path.join(workflow.basedir, "scripts", "collect-ais-outputs.py"),
     shell:
         r"""
         if [ -f {params.set_env:q} ]; then
@@ -132,7 +132,7 @@ rule infer_ais_bench:
 
 
 # The timed run is calibrated: a probe run (ascend.probe_loop executions) gives the mean
-# NPU_compute_time, from which perf_ais.py --calibrate prints the timed run's --loop.
+# NPU_compute_time, from which time-ais-bench.py --calibrate prints the timed run's --loop.
 rule perf_ais_bench:
     input:
         om="results/{model}/om/{model}_bs{bs}_{chip}.om",
@@ -160,7 +160,7 @@ rule perf_ais_bench:
         device=config["ascend"]["device"],
         perf=config["perf"],
         configfile=lambda wildcards: ascend.configfile_option(wildcards.model),
-        perf_ais=os.path.join(workflow.basedir, "scripts", "perf_ais.py"),
+        perf_ais=os.path.join(workflow.basedir, "scripts", "time-ais-bench.py"),
     shell:
         r"""
         if [ -f {params.set_env:q} ]; then
@@ -238,7 +238,7 @@ localrules:
 rule perf_rounds:
     input:
         rounds=get_round_files,
-        code=code("perf_rounds.py"),
+        code=code("merge-rounds.py"),
     output:
         "results/{model}/perf/{chip}/bs{bs}.json",
     log:
@@ -247,4 +247,4 @@ rule perf_rounds:
     conda:
         "../envs/report.yaml"
     script:
-        "../scripts/perf_rounds.py"
+        "../scripts/merge-rounds.py"

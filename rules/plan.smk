@@ -5,7 +5,7 @@ localrules:
 
 rule plan:
     input:
-        code=code("plan.py"),
+        code=code("plan-disk.py"),
     output:
         "results/plan.md",
     log:
@@ -26,4 +26,4 @@ rule plan:
             )
         },
     script:
-        "../scripts/plan.py"
+        "../scripts/plan-disk.py"

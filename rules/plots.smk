@@ -9,7 +9,7 @@ rule plots:
     input:
         table="results/tables/perf.csv",
         records=TARGETS.perf_files(),
-        code=code("plots.py"),
+        code=code("draw-plots.py"),
     output:
         throughput=plot_outputs("throughput"),
         roofline=plot_outputs("roofline"),
@@ -26,4 +26,4 @@ rule plots:
         chips=config["chips"],
         peak_chips=TARGETS.peak_chips(),
     script:
-        "../scripts/plots.py"
+        "../scripts/draw-plots.py"

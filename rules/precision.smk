@@ -10,7 +10,7 @@ rule keep_dtype_search:
         onnx=get_search_onnx,
         inputs="results/{model}/inputs",
         reference="results/{model}/reference",
-        code=code("keep_dtype.py", chip=backends.FP16_CHIP),
+        code=code("search-keep-dtype.py", chip=backends.FP16_CHIP),
     output:
         cfg=backends.KEEP_DTYPE_CFG,
         report="results/{model}/precision/search.json",
@@ -28,4 +28,4 @@ rule keep_dtype_search:
         threshold=config["accuracy"]["threshold"],
         nodes=config["ascend"]["keep_dtype_nodes"],
     script:
-        "../scripts/keep_dtype.py"
+        "../scripts/search-keep-dtype.py"

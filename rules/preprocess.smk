@@ -1,7 +1,7 @@
 rule preprocess:
     input:
         unpack(get_preprocess_input),
-        code=code("preprocess.py"),
+        code=code("prepare-inputs.py"),
     output:
         directory("results/{model}/inputs"),
     log:
@@ -13,4 +13,4 @@ rule preprocess:
         seed=config["seed"],
         dataset=lookup(dpath="datasets/{model}", within=config, default=""),
     script:
-        "../scripts/preprocess.py"
+        "../scripts/prepare-inputs.py"

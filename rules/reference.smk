@@ -2,7 +2,7 @@ rule reference:
     input:
         weights="resources/weights/{model}.pth",
         inputs="results/{model}/inputs",
-        code=code("reference.py"),
+        code=code("run-reference.py"),
     output:
         directory("results/{model}/reference"),
     log:
@@ -15,12 +15,12 @@ rule reference:
     conda:
         "../envs/torch.yaml"
     # the accuracy runs' threads (infer_onnxruntime): untimed, so it need not claim every core as the
-    # perf jobs do (perf_threads()), and runs beside the chips' accuracy runs; reference.py uses them
+    # perf jobs do (perf_threads()), and runs beside the chips' accuracy runs; run-reference.py uses them
     threads: 2
     params:
         batch=config["accuracy"]["reference_batch"],
     script:
-        "../scripts/reference.py"
+        "../scripts/run-reference.py"
 
 
 # a model declared in the config (onnx_models): ONNX Runtime's CPU fp32 run of the original graph,
@@ -29,7 +29,7 @@ rule reference_onnxruntime:
     input:
         onnx="results/{model}/onnx/{model}.onnx",
         inputs="results/{model}/inputs",
-        code=code("reference_onnx.py"),
+        code=code("run-reference-onnx.py"),
     output:
         directory("results/{model}/reference"),
     log:
@@ -45,4 +45,4 @@ rule reference_onnxruntime:
     params:
         batch=config["accuracy"]["reference_batch"],
     script:
-        "../scripts/reference_onnx.py"
+        "../scripts/run-reference-onnx.py"

@@ -4,7 +4,7 @@
 
 rule gemm_peak:
     input:
-        code=code("gemm_peak.py"),
+        code=code("measure-gemm-peak.py"),
     output:
         "results/roofline/gemm_{chip}.json",
     log:
@@ -23,13 +23,13 @@ rule gemm_peak:
         bench=config["perf"],
         provider_options=get_session_options,
     script:
-        "../scripts/gemm_peak.py"
+        "../scripts/measure-gemm-peak.py"
 
 
 rule macs:
     input:
         onnx=get_macs_input,
-        code=code("macs.py"),
+        code=code("count-macs.py"),
     output:
         "results/{model}/onnx/{model}_macs.json",
     log:
@@ -37,4 +37,4 @@ rule macs:
     conda:
         "../envs/onnx.yaml"
     script:
-        "../scripts/macs.py"
+        "../scripts/count-macs.py"

@@ -7,7 +7,7 @@ localrules:
 rule tables:
     input:
         unpack(get_table_inputs),
-        code=code("tables.py"),
+        code=code("write-tables.py"),
     output:
         perf_csv=report(
             "results/tables/perf.csv", caption="../report/perf.rst", category="Tables"
@@ -36,7 +36,7 @@ rule tables:
         ratios=config["perf_table"]["ratios"],
         check=config["perf_table"]["check"],
     script:
-        "../scripts/tables.py"
+        "../scripts/write-tables.py"
 
 
 # README.md is edited in place between its markers, never declared as an output
@@ -52,7 +52,7 @@ rule readme:
         plots_md="results/plots/plots.md",
         plots_tsv="results/plots/plots.tsv",
         plot_images=plot_files(),
-        code=code("readme.py"),
+        code=code("update-readme.py"),
     output:
         stamp="results/tables/readme.done",
     log:
@@ -64,7 +64,7 @@ rule readme:
         plots=lambda w, input: os.path.dirname(input.plots_md),
         readme="README.md",
     script:
-        "../scripts/readme.py"
+        "../scripts/update-readme.py"
 
 
 # This run against a baseline perf.csv (config `baseline`): ratio, interval and verdict per row
@@ -72,7 +72,7 @@ rule compare:
     input:
         perf="results/tables/perf.csv",
         baseline=get_baseline,
-        code=code("compare.py"),
+        code=code("compare-runs.py"),
     output:
         csv="results/tables/compare.csv",
         md="results/tables/compare.md",
@@ -83,4 +83,4 @@ rule compare:
     params:
         min_effect=config["perf_table"]["min_effect"],
     script:
-        "../scripts/compare.py"
+        "../scripts/compare-runs.py"

@@ -1,7 +1,7 @@
 rule weights:
     input:
         get_configured_weights,
-        code=code("weights.py"),
+        code=code("prepare-weights.py"),
     output:
         weights="resources/weights/{model}.pth",
         info="resources/weights/{model}.json",
@@ -19,4 +19,4 @@ rule weights:
             dpath="demo_architecture/{model}", within=config, default={}
         ),
     script:
-        "../scripts/weights.py"
+        "../scripts/prepare-weights.py"

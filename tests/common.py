@@ -4,6 +4,7 @@ are in conftest.py."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -13,6 +14,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "scripts"
+
+
+def stage(name: str):
+    """The stage script ``scripts/<name>.py`` as a module (its hyphenated name cannot be imported)."""
+    spec = importlib.util.spec_from_file_location(name.replace("-", "_"), SCRIPTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_script(name: str, *args, check: bool = True, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -29,7 +29,7 @@ def demo_weights(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("weights")
     paths = {}
     for model in ("dcgan", "gan"):
-        run_script("weights", "--model", model, "--out", out / f"{model}.pth", "--info", out / f"{model}.json")
+        run_script("prepare-weights", "--model", model, "--out", out / f"{model}.pth", "--info", out / f"{model}.json")
         paths[model] = out / f"{model}.pth"
     return paths
 

@@ -214,7 +214,7 @@ def test_the_workflow_orders_samples_as_ais_bench_does(tmp_path):
 
 def collect(inputs, raw, out, summary):
     return run_script(
-        "collect_ais",
+        "collect-ais-outputs",
         *("--model", "dcgan", "--chip", "Ascend310P3", "--bs", 2, "--raw", raw, "--inputs", inputs),
         *("--out", out, "--summary", summary),
         check=False,
@@ -353,7 +353,7 @@ def test_simulator_rejects_what_the_tools_reject(dgnet_om, tmp_path):
 
 def perf_ais(*args):
     return subprocess.run(
-        [sys.executable, str(ROOT / "scripts/perf_ais.py"), *map(str, args)], capture_output=True, text=True
+        [sys.executable, str(ROOT / "scripts/time-ais-bench.py"), *map(str, args)], capture_output=True, text=True
     )
 
 
@@ -550,7 +550,7 @@ def test_dry_run_prints_the_exact_commands(tmp_path):
         f">{log} 2>&1"
     ) in infer
     assert infer.endswith(
-        f"python3 {ROOT / 'scripts/collect_ais.py'} --model dcgan --chip Ascend310P3 --bs 16 --raw {raw} "
+        f"python3 {ROOT / 'scripts/collect-ais-outputs.py'} --model dcgan --chip Ascend310P3 --bs 16 --raw {raw} "
         "--inputs results/dcgan/inputs --out results/dcgan/outputs/Ascend310P3/bs16 "
         f"--summary results/dcgan/outputs/Ascend310P3/bs16_summary.json >>{log} 2>&1"
     )
@@ -565,7 +565,7 @@ def test_dry_run_prints_the_exact_commands(tmp_path):
     with open(ROOT / "config/config.yaml") as f:
         settings = {k: p["default"] for k, p in setting("perf")["properties"].items()} | yaml.safe_load(f)["perf"]
     bench = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in settings.items())
-    perf_ais = f"python3 {ROOT / 'scripts/perf_ais.py'} --model dcgan --chip Ascend310P3 --bs 16 --probe {probe}"
+    perf_ais = f"python3 {ROOT / 'scripts/time-ais-bench.py'} --model dcgan --chip Ascend310P3 --bs 16 --probe {probe}"
     loop = '"$loop"'  # the calibrated count, expanded by the shell
     assert perf.endswith(
         f"trap 'rm -rf {probe} {probe}_summary.json {timed} {timed}_summary.json' ERR "

@@ -101,7 +101,7 @@ def test_gpu_perf_record_has_device_and_end_to_end_figures(gan_bs2, tmp_path, ch
         rng.standard_normal((1, 100), dtype=np.float32).tofile(inputs / f"{i}.bin")
     out = tmp_path / "perf.json"
     run_script(
-        "perf",
+        "time-inference",
         "--model",
         "gan",
         "--onnx",

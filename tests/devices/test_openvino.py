@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pytest
 
-from common import ROOT, SCRIPTS, error_lines, new_workdir, snakemake
+from common import ROOT, SCRIPTS, error_lines, new_workdir, snakemake, stage
 from ganinfer import bench
 from ganinfer.bench import BenchSettings, choose_mode
 from ganinfer.report.frames import accuracy_frame
@@ -124,8 +124,7 @@ def test_bf16_accuracy_row_is_reported_and_flagged(workdir, tmp_path):
     BF16 the outputs move by far more than that)."""
     import openvino
 
-    import accuracy
-    import infer
+    accuracy, infer = stage("score-accuracy"), stage("run-inference")
 
     onnx = workdir / "results/dcgan/onnx/dcgan_bs3.onnx"
     out, summary = tmp_path / "bs3", tmp_path / "bs3_summary.json"
@@ -159,16 +158,16 @@ def test_choose_mode_keeps_the_faster_and_records_both(monkeypatch):
     assert choose_mode({"sync": modes["LATENCY"]}, 4) == ("sync", {"chosen": "sync", "probes": {}})
 
 
-@pytest.mark.parametrize("script", ["infer", "perf", "gemm_peak"])
+@pytest.mark.parametrize("script", ["run-inference", "time-inference", "measure-gemm-peak"])
 def test_missing_openvino_package_is_one_line_naming_the_fix(tmp_path, script):
     shim = tmp_path / "shim" / "openvino"
     shim.mkdir(parents=True)
     (shim / "__init__.py").write_text("raise ImportError(\"No module named 'openvino'\")\n")
     args = {
-        "infer": ["--model", "dcgan", "--onnx", "x.onnx", "--inputs", "in", "--bs", "1", "--out", "o"]
+        "run-inference": ["--model", "dcgan", "--onnx", "x.onnx", "--inputs", "in", "--bs", "1", "--out", "o"]
         + ["--summary", "s.json"],
-        "perf": ["--model", "dcgan", "--onnx", "x.onnx", "--inputs", "in", "--bs", "1", "--out", "p.json"],
-        "gemm_peak": ["--out", "g.json", "--sizes", "64"],
+        "time-inference": ["--model", "dcgan", "--onnx", "x.onnx", "--inputs", "in", "--bs", "1", "--out", "p.json"],
+        "measure-gemm-peak": ["--out", "g.json", "--sizes", "64"],
     }[script]
     proc = subprocess.run(
         [sys.executable, str(SCRIPTS / f"{script}.py"), "--chip", "openvino", *args],

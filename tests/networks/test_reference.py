@@ -5,12 +5,14 @@ import numpy as np
 import pytest
 import torch
 
-import reference
+from common import stage
 from ganinfer import checkpoint, networks, registry
 from ganinfer.fileio import list_bins, read_bin
 from ganinfer.inputs import InputSet
 from ganinfer.preprocess import make_inputs
 from ganinfer.reference import outputs
+
+reference = stage("run-reference")
 
 SMALL = {
     "biggan": {"ch": 8},

@@ -85,14 +85,14 @@ def test_fewer_images_than_samples_is_an_error(tmp_path):
     src = images(tmp_path / "testA", ["1_A.jpg", "2_A.jpg"])
     out = tmp_path / "out"
     args = ["--model", "cyclegan_sat2map", "--dataset", src, "--out", out]
-    proc = run_script("preprocess", "--samples", 5, *args, check=False)
+    proc = run_script("prepare-inputs", "--samples", 5, *args, check=False)
     assert proc.returncode == 1
     assert error_lines(proc) == [
         f"error: {src}: 2 usable images, but samples asks for 5 for model 'cyclegan_sat2map'; add images, "
         f"lower samples.cyclegan_sat2map to 2 or set it to 'all' (in {HINT})"
     ]
     assert not out.exists()
-    proc = run_script("preprocess", "--samples", "all", *args)
+    proc = run_script("prepare-inputs", "--samples", "all", *args)
     assert "cyclegan_sat2map: 2 samples" in proc.stdout and len(list_bins(out / "img_sat_maps")) == 2
 
 
@@ -104,7 +104,7 @@ def test_corrupt_image_is_one_line_naming_it_in_console_and_log(tmp_path):
     (src / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0broken")  # 11 bytes
     log, out = tmp_path / "pre.log", tmp_path / "out"
     proc = run_script(
-        "preprocess", "--model", "cyclegan_sat2map", "--samples", "all", "--dataset", src, "--out", out,
+        "prepare-inputs", "--model", "cyclegan_sat2map", "--samples", "all", "--dataset", src, "--out", out,
         "--log", log, check=False,
     )  # fmt: skip
     assert proc.returncode == 1
@@ -125,7 +125,7 @@ def test_unexpected_exception_goes_to_the_log_with_its_last_line_on_the_console(
     (tmp_path / "summary.json").write_text("{not json")
     log = tmp_path / "images.log"
     proc = run_script(
-        "images", "--model", "dcgan", "--outputs", outputs, "--summary", tmp_path / "summary.json",
+        "draw-grid", "--model", "dcgan", "--outputs", outputs, "--summary", tmp_path / "summary.json",
         "--out", tmp_path / "png", "--grid", tmp_path / "grid.png", "--log", log, check=False,
     )  # fmt: skip
     assert proc.returncode == 1
@@ -142,16 +142,24 @@ def test_unexpected_exception_goes_to_the_log_with_its_last_line_on_the_console(
 
 def test_truncated_onnx_intermediate_says_how_to_rebuild_it(tmp_path, demo_weights):
     onnx = tmp_path / "results/gan/onnx/gan.onnx"
-    run_script("export", "--model", "gan", "--weights", demo_weights["gan"], "--out", onnx)
+    run_script("export-onnx", "--model", "gan", "--weights", demo_weights["gan"], "--out", onnx)
     run_script(
-        "simplify", "--model", "gan", "--onnx", onnx, "--bs", 4, "--out", tmp_path / "results/gan/onnx/gan_bs4.onnx"
+        "simplify-onnx",
+        "--model",
+        "gan",
+        "--onnx",
+        onnx,
+        "--bs",
+        4,
+        "--out",
+        tmp_path / "results/gan/onnx/gan_bs4.onnx",
     )
-    run_script("preprocess", "--model", "gan", "--samples", 2, "--out", tmp_path / "in")
+    run_script("prepare-inputs", "--model", "gan", "--samples", 2, "--out", tmp_path / "in")
     bs4 = Path("results/gan/onnx/gan_bs4.onnx")
     (tmp_path / bs4).write_bytes((tmp_path / bs4).read_bytes()[:5000])
     out = tmp_path / "results/gan/outputs/cpu/bs4"
     proc = run_script(
-        "infer", "--model", "gan", "--onnx", bs4, "--inputs", "in", "--bs", 4, "--out", out,
+        "run-inference", "--model", "gan", "--onnx", bs4, "--inputs", "in", "--bs", 4, "--out", out,
         "--summary", f"{out}_summary.json", check=False, cwd=tmp_path,
     )  # fmt: skip
     assert proc.returncode == 1
@@ -162,7 +170,7 @@ def test_truncated_onnx_intermediate_says_how_to_rebuild_it(tmp_path, demo_weigh
     assert not out.exists()
     onnx.write_bytes(onnx.read_bytes()[:3000])
     proc = run_script(
-        "simplify", "--model", "gan", "--onnx", "results/gan/onnx/gan.onnx", "--bs", 2, "--out", "x.onnx",
+        "simplify-onnx", "--model", "gan", "--onnx", "results/gan/onnx/gan.onnx", "--bs", 2, "--out", "x.onnx",
         check=False, cwd=tmp_path,
     )  # fmt: skip
     (line,) = error_lines(proc)
@@ -185,7 +193,7 @@ def test_full_disk_is_one_line_naming_the_output_and_free_space(tmp_path):
             out = disk / "inputs"
             log = disk / "logs" / "preprocess.log"  # the log on the full disk too: the console still gets the line
             proc = run_script(
-                "preprocess", "--model", "gan", "--samples", 2000, "--out", out, "--log", log, check=False
+                "prepare-inputs", "--model", "gan", "--samples", 2000, "--out", out, "--log", log, check=False
             )
             (line,) = error_lines(proc)
             assert line.startswith(f"error: {out}: no space left on the device while writing it (")

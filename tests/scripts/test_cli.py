@@ -12,14 +12,11 @@ import pytest
 import yaml
 from snakemake.iocontainers import Namedlist
 
-import accuracy
-import perf
-import perf_ais
-import tables
-from common import ROOT, SCRIPTS
+from common import ROOT, SCRIPTS, stage
 from ganinfer import bench, cli
 from ganinfer.backends.onnxruntime import PROVIDER_OPTIONS
 
+accuracy, perf, perf_ais, tables = map(stage, ["score-accuracy", "time-inference", "time-ais-bench", "write-tables"])
 PERF_SCHEMA = yaml.safe_load((ROOT / "config" / "schema.yaml").read_text())["properties"]["perf"]["properties"]
 
 
@@ -124,7 +121,7 @@ def test_command_line_from_the_signature():
 
 
 def test_settings_by_hand_are_the_schemas():
-    """perf.py by hand times as the workflow does: the perf options' defaults are config/schema.yaml's."""
+    """time-inference.py by hand times as the workflow does: the perf options' defaults are config/schema.yaml's."""
     base = ["--model", "dcgan", "--onnx", "m.onnx", "--inputs", "in", "--bs", "2", "--out", "p.json"]
     got = cli.command_line_arguments(perf.run, base)
     assert got["bench"] == {key: prop["default"] for key, prop in PERF_SCHEMA.items()} == bench.BenchSettings().__dict__
@@ -134,10 +131,10 @@ def test_settings_by_hand_are_the_schemas():
         "device_id": "0"
     }
     helptext = subprocess.run(
-        [sys.executable, str(SCRIPTS / "perf.py"), "--help"], capture_output=True, text=True, check=True
+        [sys.executable, str(SCRIPTS / "time-inference.py"), "--help"], capture_output=True, text=True, check=True
     ).stdout
     assert "--min-seconds MIN_SECONDS" in helptext.replace("\n", " ") and "(default: 30.0)" in helptext
-    assert helptext.startswith("usage: perf.py") and perf.__doc__.splitlines()[0] in helptext
+    assert helptext.startswith("usage: time-inference.py") and perf.__doc__.splitlines()[0] in helptext
     acc = ["--model", "m", "--chip", "cpu", "--bs", "1", "--outputs", "o", "--reference", "r", "--out", "a.json"]
     assert cli.command_line_arguments(accuracy.run, acc)["threshold"] == 0.99  # accuracy.threshold's default
     assert cli.command_line_arguments(accuracy.run, [*acc, "--threshold", "0.5"])["threshold"] == 0.5

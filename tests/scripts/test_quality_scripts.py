@@ -34,8 +34,9 @@ def fake_outputs(folder, count, shape, seed=0):
 
 def test_quality_without_inception_weights_says_not_configured(tmp_path):
     outputs = fake_outputs(tmp_path / "out", 3, (3, 128, 128))
-    run_script("quality", "--model", "biggan", "--source", "pth", "--outputs", outputs, "--out", tmp_path / "q.json")
-    rec = json.loads((tmp_path / "q.json").read_text())
+    out = tmp_path / "q.json"
+    run_script("score-quality", "--model", "biggan", "--source", "pth", "--outputs", outputs, "--out", out)
+    rec = json.loads(out.read_text())
     assert rec["is_status"] == rec["fid_status"] == "not configured"
     assert rec["not_configured"] == ["quality.inception_weights", "quality.reference.biggan"]
     assert rec["images"] == 3
@@ -55,7 +56,7 @@ def test_biggan_is_and_fid_by_hand(tmp_path, weights_files, inception_nets):
     write_stats(tmp_path / "ref.npz", mu_ref, sigma_ref, 20, "random")
     args = ["--model", "biggan", "--source", "cpu", "--bs", 4, "--outputs", outputs, "--splits", 3, "--batch", 4]
     args += ["--inception", weights_files["torchvision"], "--reference", tmp_path / "ref.npz"]
-    run_script("quality", *args, "--out", tmp_path / "q.json")
+    run_script("score-quality", *args, "--out", tmp_path / "q.json")
     rec = json.loads((tmp_path / "q.json").read_text())
     assert rec["is_status"] == rec["fid_status"] == "ok" and rec["is_splits"] == 3
     assert rec["is_mean"] == pytest.approx(1.0, abs=1e-9) and rec["is_std"] == pytest.approx(0.0, abs=1e-9)
@@ -79,14 +80,14 @@ def test_dgnet_fid_against_statistics_of_an_image_folder(tmp_path, weights_files
             Image.fromarray(pixels).save(tmp_path / "market" / ident / f"{ident}_c1s1_{k}.jpg")
     stats = tmp_path / "stats.npz"
     run_script(
-        "quality_stats", "--model", "dgnet", "--images", tmp_path / "market", "--inception", weights_files["fid"],
+        "compute-fid-stats", "--model", "dgnet", "--images", tmp_path / "market", "--inception", weights_files["fid"],
         "--out", stats,
     )  # fmt: skip
     mu, sigma, extra = read_stats(stats, 2048, "")
     assert extra["count"] == 4 and np.allclose(sigma, sigma.T)
     outputs = fake_outputs(tmp_path / "out", 2, (3, 256, 128))
     args = ["--model", "dgnet", "--source", "pth", "--outputs", outputs, "--out", tmp_path / "q.json"]
-    run_script("quality", *args, "--inception", weights_files["fid"], "--reference", stats)
+    run_script("score-quality", *args, "--inception", weights_files["fid"], "--reference", stats)
     rec = json.loads((tmp_path / "q.json").read_text())
     assert rec["is_status"] == "not measured" and rec["fid_status"] == "ok"
     assert rec["is_mean"] is None and rec["images"] == 2
@@ -104,14 +105,20 @@ def test_quality_bad_inputs_give_one_error_line_and_no_output(tmp_path, weights_
     np.savez(tmp_path / "moments.npz", mean=np.zeros(2048))
     base = ["--model", "biggan", "--source", "pth", "--outputs", outputs, "--out", tmp_path / "q.json"]
     proc = run_script(
-        "quality", *base, "--inception", weights_files["fid"], "--reference", tmp_path / "moments.npz", check=False
+        "score-quality",
+        *base,
+        "--inception",
+        weights_files["fid"],
+        "--reference",
+        tmp_path / "moments.npz",
+        check=False,
     )
     assert proc.returncode == 1
     (line,) = error_lines(proc)
     assert line.startswith(f"error: {weights_files['fid']}: not torchvision Inception-v3 weights (12 missing keys")
     assert "point quality.inception_weights at inception_v3_google.pth" in proc.stderr
     proc = run_script(
-        "quality", *base, "--inception", weights_files["torchvision"], "--reference", tmp_path / "moments.npz",
+        "score-quality", *base, "--inception", weights_files["torchvision"], "--reference", tmp_path / "moments.npz",
         check=False,
     )  # fmt: skip
     assert error_lines(proc) == [
@@ -120,11 +127,11 @@ def test_quality_bad_inputs_give_one_error_line_and_no_output(tmp_path, weights_
     ]
     np.savez(tmp_path / "negative.npz", mu=np.zeros(2048), sigma=-np.eye(2048))
     proc = run_script(
-        "quality", *base, "--inception", weights_files["torchvision"], "--reference", tmp_path / "negative.npz",
+        "score-quality", *base, "--inception", weights_files["torchvision"], "--reference", tmp_path / "negative.npz",
         check=False,
     )  # fmt: skip
     (line,) = error_lines(proc)
     assert line.startswith(f"error: {tmp_path / 'negative.npz'}: sigma2 is not a covariance matrix (eigenvalue -1")
     assert not (tmp_path / "q.json").exists()
-    proc = run_script("quality", "--model", "dcgan", "--source", "pth", *base[4:], check=False)
+    proc = run_script("score-quality", "--model", "dcgan", "--source", "pth", *base[4:], check=False)
     assert error_lines(proc) == ["error: model 'dcgan' has no quality metric (IS/FID); models with one: biggan, dgnet"]

@@ -15,13 +15,21 @@ from ganinfer.stats import summarize
 
 def test_stages_by_hand_for_dcgan(tmp_path, demo_weights):
     w = demo_weights["dcgan"]
-    run_script("preprocess", "--model", "dcgan", "--samples", 5, "--seed", 1, "--out", tmp_path / "inputs")
-    run_script("export", "--model", "dcgan", "--weights", w, "--out", tmp_path / "dcgan.onnx")
+    run_script("prepare-inputs", "--model", "dcgan", "--samples", 5, "--seed", 1, "--out", tmp_path / "inputs")
+    run_script("export-onnx", "--model", "dcgan", "--weights", w, "--out", tmp_path / "dcgan.onnx")
     run_script(
-        "simplify", "--model", "dcgan", "--onnx", tmp_path / "dcgan.onnx", "--bs", 2, "--out", tmp_path / "bs2.onnx"
+        "simplify-onnx",
+        "--model",
+        "dcgan",
+        "--onnx",
+        tmp_path / "dcgan.onnx",
+        "--bs",
+        2,
+        "--out",
+        tmp_path / "bs2.onnx",
     )
     run_script(
-        "infer",
+        "run-inference",
         "--model",
         "dcgan",
         "--onnx",
@@ -36,10 +44,10 @@ def test_stages_by_hand_for_dcgan(tmp_path, demo_weights):
         tmp_path / "out_summary.json",
     )
     run_script(
-        "reference", "--model", "dcgan", "--weights", w, "--inputs", tmp_path / "inputs", "--out", tmp_path / "ref"
+        "run-reference", "--model", "dcgan", "--weights", w, "--inputs", tmp_path / "inputs", "--out", tmp_path / "ref"
     )
     acc = run_script(
-        "accuracy",
+        "score-accuracy",
         "--model",
         "dcgan",
         "--chip",
@@ -53,7 +61,10 @@ def test_stages_by_hand_for_dcgan(tmp_path, demo_weights):
         "--out",
         tmp_path / "acc.json",
     )
-    for stage, target in (("images", ["--grid", tmp_path / "grid.png"]), ("pngs", ["--pngs", tmp_path / "png"])):
+    for stage, target in (
+        ("draw-grid", ["--grid", tmp_path / "grid.png"]),
+        ("write-pngs", ["--pngs", tmp_path / "png"]),
+    ):
         run_script(
             stage,
             "--model",
@@ -65,7 +76,7 @@ def test_stages_by_hand_for_dcgan(tmp_path, demo_weights):
             *target,
         )
     perf = run_script(
-        "perf",
+        "time-inference",
         "--model",
         "dcgan",
         "--onnx",
@@ -131,9 +142,9 @@ def test_stages_by_hand_for_dcgan(tmp_path, demo_weights):
 
 
 def test_reference_equals_pytorch_per_sample(tmp_path, demo_weights):
-    run_script("preprocess", "--model", "gan", "--samples", 3, "--out", tmp_path / "in")
+    run_script("prepare-inputs", "--model", "gan", "--samples", 3, "--out", tmp_path / "in")
     run_script(
-        "reference",
+        "run-reference",
         "--model",
         "gan",
         "--weights",
@@ -157,7 +168,7 @@ def test_reference_equals_pytorch_per_sample(tmp_path, demo_weights):
 def test_missing_weights_file(tmp_path):
     out = tmp_path / "w.pth"
     proc = run_script(
-        "weights",
+        "prepare-weights",
         "--model",
         "dcgan",
         "--path",
@@ -181,7 +192,7 @@ def test_missing_weights_file(tmp_path):
 def test_wrong_sha256(tmp_path, demo_weights):
     wrong = "0" * 64
     proc = run_script(
-        "weights",
+        "prepare-weights",
         "--model",
         "gan",
         "--path",
@@ -206,7 +217,7 @@ def test_wrong_sha256(tmp_path, demo_weights):
 
 def test_checkpoint_of_the_wrong_architecture(tmp_path, demo_weights):
     proc = run_script(
-        "weights",
+        "prepare-weights",
         "--model",
         "gan",
         "--path",
@@ -227,7 +238,7 @@ def test_checkpoint_of_the_wrong_architecture(tmp_path, demo_weights):
 def test_real_weights_are_copied_with_their_checksum(tmp_path, demo_weights):
     digest = hashlib.sha256(demo_weights["gan"].read_bytes()).hexdigest()
     run_script(
-        "weights",
+        "prepare-weights",
         "--model",
         "gan",
         "--path",
@@ -249,13 +260,13 @@ def test_real_weights_are_copied_with_their_checksum(tmp_path, demo_weights):
 )
 def test_bin_of_wrong_size(tmp_path, demo_weights, change, size):
     """A too-short and a too-long input: one error line, no traceback, nothing written."""
-    run_script("preprocess", "--model", "gan", "--samples", 3, "--out", tmp_path / "in")
+    run_script("prepare-inputs", "--model", "gan", "--samples", 3, "--out", tmp_path / "in")
     bad = tmp_path / "in" / "Z" / "1.bin"
     bad.write_bytes(change(bad.read_bytes()))
-    run_script("export", "--model", "gan", "--weights", demo_weights["gan"], "--out", tmp_path / "gan.onnx")
+    run_script("export-onnx", "--model", "gan", "--weights", demo_weights["gan"], "--out", tmp_path / "gan.onnx")
     out = tmp_path / "out"
     proc = run_script(
-        "infer",
+        "run-inference",
         "--model",
         "gan",
         "--onnx",
@@ -280,7 +291,7 @@ def test_bin_of_wrong_size(tmp_path, demo_weights, change, size):
 
 
 def test_unknown_model_by_hand(tmp_path):
-    proc = run_script("preprocess", "--model", "stylegan", "--samples", 1, "--out", tmp_path / "x", check=False)
+    proc = run_script("prepare-inputs", "--model", "stylegan", "--samples", 1, "--out", tmp_path / "x", check=False)
     assert proc.returncode == 1
     assert error_lines(proc) == [
         f"error: unknown model 'stylegan' under 'models': known models are {', '.join(sorted(registry.MODELS))} "

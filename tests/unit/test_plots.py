@@ -145,7 +145,7 @@ def test_plots_script_by_hand_skips_chips_without_a_peak(tmp_path):
         records.append(tmp_path / f"rec{i}.json")
         write_json(rec, records[-1])
     out = tmp_path / "plots"
-    run_script("plots", "--table", table, "--records", *records, "--outdir", out)
+    run_script("draw-plots", "--table", table, "--records", *records, "--outdir", out)
     names = {p.name for p in out.glob("*.png")}
     assert names == {
         "throughput_dcgan.png",

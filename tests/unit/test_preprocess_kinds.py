@@ -91,7 +91,7 @@ def test_dgnet_pairs_from_an_image_folder(tmp_path):
 
 def test_missing_dataset_folder_is_one_line(tmp_path):
     proc = run_script(
-        "preprocess",
+        "prepare-inputs",
         "--model",
         "cyclegan_sat2map",
         "--samples",
@@ -125,7 +125,7 @@ def test_dgnet_checkpoint_in_two_files(tmp_path):
     torch.save(demo["gen_a"], tmp_path / "gen_00100000.pt")
     torch.save({"a": {f"module.{k}": v for k, v in demo["id_a"]["a"].items()}}, tmp_path / "id_00100000.pt")
     run_script(
-        "weights",
+        "prepare-weights",
         "--model",
         "dgnet",
         "--path",

@@ -68,7 +68,7 @@ def test_macs_of_the_released_networks(model, macs, demo_weights, tmp_path):
     export_onnx(spec, str(demo_weights[model]), tmp_path / "m.onnx")
     simplify_onnx(spec, str(tmp_path / "m.onnx"), 4, tmp_path / "m_bs4.onnx")
     out = tmp_path / "macs.json"
-    run_script("macs", "--model", model, "--onnx", tmp_path / "m_bs4.onnx", "--out", out)
+    run_script("count-macs", "--model", model, "--onnx", tmp_path / "m_bs4.onnx", "--out", out)
     assert json.loads(out.read_text())["macs_per_image"] == macs
 
 
@@ -94,7 +94,7 @@ def test_macs_read_a_reshape_target_but_not_the_weights(tmp_path):
 def test_macs_need_a_fixed_batch(demo_weights, tmp_path):
     export_onnx(registry.get("gan"), str(demo_weights["gan"]), tmp_path / "gan.onnx")
     proc = run_script(
-        "macs", "--model", "gan", "--onnx", tmp_path / "gan.onnx", "--out", tmp_path / "o.json", check=False
+        "count-macs", "--model", "gan", "--onnx", tmp_path / "gan.onnx", "--out", tmp_path / "o.json", check=False
     )
     assert proc.returncode == 1 and not (tmp_path / "o.json").exists()
     assert error_lines(proc) == [
@@ -105,7 +105,7 @@ def test_macs_need_a_fixed_batch(demo_weights, tmp_path):
 def test_gemm_peak_is_the_best_size(tmp_path):
     out = tmp_path / "gemm.json"
     proc = run_script(
-        "gemm_peak",
+        "measure-gemm-peak",
         "--chip",
         "cpu",
         "--out",

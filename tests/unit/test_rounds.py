@@ -157,7 +157,7 @@ def test_compare_by_hand_writes_both_files(tmp_path):
             tmp_path / name, index=False
         )
     proc = run_script(
-        "compare",
+        "compare-runs",
         *("--perf", tmp_path / "perf.csv", "--baseline", tmp_path / "base.csv"),
         *("--csv", tmp_path / "c.csv", "--md", tmp_path / "c.md"),
     )

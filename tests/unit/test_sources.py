@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import graphlib
+import re
 from pathlib import Path
 
 from common import ROOT, SCRIPTS
@@ -99,9 +100,29 @@ def test_the_library_has_no_import_cycle():
 
 def test_no_stage_after_the_reference_runs_the_checkpoint_loader():
     own = ["ganinfer.models.dgnet", "ganinfer.declared", "ganinfer.backends.openvino"]
-    for script in ("accuracy.py", "images.py", "pngs.py", "infer.py", "perf.py", "tables.py", "plots.py"):
+    for script in (
+        "score-accuracy.py",
+        "draw-grid.py",
+        "write-pngs.py",
+        "run-inference.py",
+        "time-inference.py",
+        "write-tables.py",
+        "draw-plots.py",
+    ):
         files = job_sources(SCRIPTS / script, ["ganinfer.models.dgnet"], own, cwd=ROOT)
         assert not {"scripts/ganinfer/checkpoint.py", "scripts/ganinfer/networks.py"} & set(files), script
         assert "scripts/ganinfer/models/dgnet.py" not in files
-    reference = job_sources(SCRIPTS / "reference.py", ["ganinfer.models.dgnet"], own, ROOT)
+    reference = job_sources(SCRIPTS / "run-reference.py", ["ganinfer.models.dgnet"], own, ROOT)
     assert "scripts/ganinfer/models/dgnet.py" in reference
+
+
+def test_scripts_holds_the_stage_scripts_alone_under_names_python_cannot_import():
+    """Every scripts/*.py is what a rule runs (its script:, or a command line in its shell), and every one
+    is named with a hyphen, so no stage script reads as a module of the library beside it."""
+    rules = "\n".join(p.read_text() for p in sorted((ROOT / "rules").glob("*.smk")))
+    run = set(re.findall(r'"\.\./scripts/([\w-]+\.py)"', rules)) | set(re.findall(r'"scripts", "([\w-]+\.py)"', rules))
+    stages = {p.name for p in SCRIPTS.glob("*.py")}
+    assert stages == run and len(stages) == 25
+    library = {p.stem for p in (SCRIPTS / "ganinfer").rglob("*.py")}
+    assert all("-" in name and not name[:-3].isidentifier() for name in stages)
+    assert not {name[:-3].replace("-", "_") for name in stages} & library

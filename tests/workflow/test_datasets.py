@@ -39,7 +39,7 @@ def run(tmp_path_factory):
     (wd / "data").mkdir()
     for k, name in enumerate(NAMES):
         picture(wd / "data" / name, (40 * k, 120, 200))
-    run_script("weights", "--model", "gan", "--out", wd / "gan.pth", "--info", wd / "gan.json")
+    run_script("prepare-weights", "--model", "gan", "--out", wd / "gan.pth", "--info", wd / "gan.json")
     snakemake("--notemp", "results/tables/perf.csv", "-j2", "--configfile", "c.yaml", cwd=wd)
     return wd
 
@@ -86,7 +86,7 @@ def test_changed_data_and_weights_rerun_exactly_their_jobs(run):
     (wd / "data/img1.jpg").unlink()  # removed
     assert planned(wd) == cyclegan | {("tables", "")}
     # the configured checkpoint replaced in place by another one with an older mtime (cp -p)
-    run_script("weights", "--model", "gan", "--seed", 5, "--out", wd / "other.pth", "--info", wd / "other.json")
+    run_script("prepare-weights", "--model", "gan", "--seed", 5, "--out", wd / "other.pth", "--info", wd / "other.json")
     shutil.copyfile(wd / "other.pth", wd / "gan.pth")
     os.utime(wd / "gan.pth", ns=(old.st_atime_ns, old.st_mtime_ns))
     gan = {

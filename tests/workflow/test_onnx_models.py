@@ -148,11 +148,11 @@ def test_a_fixed_batch_graph_serves_every_batch_size_its_graph_allows(tmp_path):
     cfg.write_text(yaml.safe_dump({"onnx_models": {"fixed": declaration(fixed), "baked": declaration(baked)}}))
     for name in ("fixed", "baked"):
         out, info = tmp_path / f"{name}.imported.onnx", tmp_path / f"{name}.json"
-        run_script("import_onnx", "--configfile", cfg, "--model", name, "--out", out, "--info", info)
+        run_script("import-onnx", "--configfile", cfg, "--model", name, "--out", out, "--info", info)
         record = json.loads(info.read_text())
         assert record["batch"] == 1 and record["inputs"] == {"z": ["-1", 64]} and record["output"]["img"][0] == "-1"
     ok = run_script(
-        "simplify",
+        "simplify-onnx",
         "--configfile",
         cfg,
         "--model",
@@ -166,7 +166,7 @@ def test_a_fixed_batch_graph_serves_every_batch_size_its_graph_allows(tmp_path):
     )
     assert ok.returncode == 0 and (tmp_path / "fixed_bs4.onnx").exists()
     proc = run_script(
-        "simplify",
+        "simplify-onnx",
         "--configfile",
         cfg,
         "--model",
@@ -202,7 +202,7 @@ def test_the_input_kinds_make_what_they_say(tmp_path):
     cfg = tmp_path / "c.yaml"
     cfg.write_text(yaml.safe_dump({"onnx_models": {"cond": decl}}))
     out = tmp_path / "inputs"
-    run_script("preprocess", "--configfile", cfg, "--model", "cond", "--samples", 5, "--seed", 3, "--out", out)
+    run_script("prepare-inputs", "--configfile", cfg, "--model", "cond", "--samples", 5, "--seed", 3, "--out", out)
     manifest = json.loads((out / "manifest.json").read_text())["samples"]
     for i in range(5):
         rng = np.random.default_rng([3, i])

@@ -3,7 +3,7 @@ the original graph (graph optimisations off) over the same input files, batched.
 
 Writes ``<stem>_0.bin`` per sample, the names the device outputs have.
 
-By hand:  python scripts/reference_onnx.py --configfile my.yaml --model tinygen \
+By hand:  python scripts/run-reference-onnx.py --configfile my.yaml --model tinygen \
               --onnx results/tinygen/onnx/tinygen.onnx --inputs results/tinygen/inputs --out results/tinygen/reference
 """
 

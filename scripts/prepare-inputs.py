@@ -1,6 +1,6 @@
 """Stage `preprocess`: seeded input samples, float32 raw .bin, one sample per file.
 
-By hand:  python scripts/preprocess.py --model dcgan --samples 64 --seed 0 --out results/dcgan/inputs
+By hand:  python scripts/prepare-inputs.py --model dcgan --samples 64 --seed 0 --out results/dcgan/inputs
 """
 
 from typing import Annotated

@@ -2,7 +2,7 @@
 generated README sections (perf, accuracy, quality, images) from results/tables/*.md and
 (plots) from results/plots/plots.md.
 
-By hand:  python scripts/readme.py --tables results/tables [--plots results/plots] --readme README.md \
+By hand:  python scripts/update-readme.py --tables results/tables [--plots results/plots] --readme README.md \
               --stamp results/tables/readme.done
 """
 

@@ -1,6 +1,6 @@
 """Stage `pngs`: output .bin files -> one PNG per sample.
 
-By hand:  python scripts/pngs.py --model dcgan --outputs results/dcgan/outputs/cpu/bs4 \
+By hand:  python scripts/write-pngs.py --model dcgan --outputs results/dcgan/outputs/cpu/bs4 \
               --summary results/dcgan/outputs/cpu/bs4_summary.json --pngs pngs [--inputs results/dcgan/inputs]
 
 PNGs are named after the sample's source file when the inputs' manifest has one

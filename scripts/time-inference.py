@@ -4,7 +4,7 @@ seconds, percentiles, CoV, VALID flag). Separate from the accuracy run. A backen
 several performance modes (OpenVINO: LATENCY vs THROUGHPUT) is probed briefly first; the
 faster is timed and the record names it with both probe figures.
 
-By hand:  python scripts/perf.py --model dcgan --onnx dcgan_bs4.onnx --inputs results/dcgan/inputs \
+By hand:  python scripts/time-inference.py --model dcgan --onnx dcgan_bs4.onnx --inputs results/dcgan/inputs \
               --chip cpu --bs 4 --out perf.json [--threads 2 --min-seconds 2 --min-iterations 50]
 """
 

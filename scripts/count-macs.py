@@ -2,7 +2,7 @@
 per-batch ONNX graph (Conv, ConvTranspose, Gemm, MatMul; transposed convolutions on
 their input grid).
 
-By hand:  python scripts/macs.py --model dcgan --onnx results/dcgan/onnx/dcgan_bs1.onnx --out dcgan_macs.json
+By hand:  python scripts/count-macs.py --model dcgan --onnx results/dcgan/onnx/dcgan_bs1.onnx --out dcgan_macs.json
 """
 
 from ganinfer import cli, registry

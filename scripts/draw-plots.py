@@ -2,7 +2,7 @@
 and the README fragment that shows them (plots.md) with the list of files the readme stage
 copies into docs/images/ (plots.tsv).
 
-By hand:  python scripts/plots.py --table results/tables/perf.csv --records results/*/perf/*/*.json \
+By hand:  python scripts/draw-plots.py --table results/tables/perf.csv --records results/*/perf/*/*.json \
               --outdir results/plots
 """
 

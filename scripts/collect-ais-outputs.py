@@ -7,7 +7,7 @@ names, every sample once in ``filesinfo``, no missing or extra file), else one e
 names the first offending file and ais_bench's folder and summary are removed. Called by
 the `infer_ais_bench` rule after ais_bench.
 
-By hand:  python scripts/collect_ais.py --model dcgan --chip Ascend310P3 --bs 4 \
+By hand:  python scripts/collect-ais-outputs.py --model dcgan --chip Ascend310P3 --bs 4 \
               --raw results/dcgan/ais/Ascend310P3/bs4 \
               --inputs results/dcgan/inputs --out results/dcgan/outputs/Ascend310P3/bs4 \
               --summary results/dcgan/outputs/Ascend310P3/bs4_summary.json

@@ -1,6 +1,6 @@
 """Stage `simplify`: fix the batch size, apply registry graph fix-ups, run onnxsim.
 
-By hand:  python scripts/simplify.py --model dcgan --onnx dcgan.onnx --bs 4 --out dcgan_bs4.onnx
+By hand:  python scripts/simplify-onnx.py --model dcgan --onnx dcgan.onnx --bs 4 --out dcgan_bs4.onnx
 """
 
 from ganinfer import cli, registry

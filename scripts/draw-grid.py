@@ -1,6 +1,6 @@
 """Stage `images`: a run's first output .bin files -> one captioned grid PNG.
 
-By hand:  python scripts/images.py --model dcgan --outputs results/dcgan/outputs/cpu/bs4 \
+By hand:  python scripts/draw-grid.py --model dcgan --outputs results/dcgan/outputs/cpu/bs4 \
               --summary results/dcgan/outputs/cpu/bs4_summary.json --grid grid.png \
               [--caption "dcgan cpu bs4, demo weights"] [--inputs results/dcgan/inputs]
 

@@ -4,7 +4,7 @@ image folder, by the procedure of the model's quality kind; computed once and ca
 Every image under the folder (sub-folders included, natural order) is read as 8-bit RGB,
 scaled to [0, 1] and resized to 299 x 299 on its own, as the generated images are.
 
-By hand:  python scripts/quality_stats.py --model dgnet --images Market/pytorch/train_all \
+By hand:  python scripts/compute-fid-stats.py --model dgnet --images Market/pytorch/train_all \
               --inception pt_inception-2015-12-05-6726825d.pth --out dgnet_reference.npz
 """
 

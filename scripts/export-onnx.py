@@ -1,6 +1,6 @@
 """Stage `export`: PyTorch generator -> ONNX with the guide's names, opset and batch axis.
 
-By hand:  python scripts/export.py --model dcgan --weights resources/weights/dcgan.pth --out dcgan.onnx
+By hand:  python scripts/export-onnx.py --model dcgan --weights resources/weights/dcgan.pth --out dcgan.onnx
 """
 
 from typing import Annotated

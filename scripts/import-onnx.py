@@ -1,7 +1,7 @@
 """Stage `import_onnx`: a model declared in the config (onnx_models) from the user's ONNX file: the graph
 with its batch axis symbolic, and the record the tables read in place of a checkpoint's.
 
-By hand:  python scripts/import_onnx.py --configfile my.yaml --model tinygen \
+By hand:  python scripts/import-onnx.py --configfile my.yaml --model tinygen \
               --out results/tinygen/onnx/tinygen.onnx --info resources/weights/tinygen.json
 """
 

@@ -2,7 +2,7 @@
 batch size), quality.csv (one row per model and source) and the Markdown fragments the
 README shows.
 
-By hand:  python scripts/tables.py --perf results/*/perf/*/*.json --accuracy results/*/accuracy/*/*.json \
+By hand:  python scripts/write-tables.py --perf results/*/perf/*/*.json --accuracy results/*/accuracy/*/*.json \
               --quality results/*/quality/*.json --weights resources/weights/*.json \
               --grids results/*/images/*/bs*_grid.png \
               --macs results/*/onnx/*_macs.json --gemm results/roofline/gemm_*.json --outdir results/tables \

@@ -4,7 +4,7 @@
 Without Inception weights (or, for FID, without reference statistics) the record says
 "not configured" instead of a number.
 
-By hand:  python scripts/quality.py --model biggan --source pth --outputs results/biggan/reference \
+By hand:  python scripts/score-quality.py --model biggan --source pth --outputs results/biggan/reference \
               --out q.json --inception inception_v3_google.pth --reference I128_inception_moments.npz
 """
 

@@ -6,9 +6,9 @@ ais_bench's own figure; H2D and D2H latencies kept beside it; the probe, the loo
 duration recorded). Called twice by the `perf_ais_bench` rule: with ``--calibrate`` after the probe (prints
 the loop count), then after the timed run.
 
-By hand:  python scripts/perf_ais.py --calibrate --probe results/dcgan/ais/Ascend310P3/probe_bs4 \\
+By hand:  python scripts/time-ais-bench.py --calibrate --probe results/dcgan/ais/Ascend310P3/probe_bs4 \\
               --model dcgan --chip Ascend310P3 --bs 4 --min-seconds 1 ...            # prints the loop count
-          python scripts/perf_ais.py --model dcgan --chip Ascend310P3 --bs 4 --loop 2000 --warmup-count 5 \\
+          python scripts/time-ais-bench.py --model dcgan --chip Ascend310P3 --bs 4 --loop 2000 --warmup-count 5 \\
               --probe results/dcgan/ais/Ascend310P3/probe_bs4 --raw results/dcgan/ais/Ascend310P3/perf_bs4 \\
               --out results/dcgan/perf/Ascend310P3/bs4.json [--min-iterations 10 --min-seconds 1]
 """

@@ -1,7 +1,7 @@
 """Stage `perf_rounds`: one perf row from its timed rounds (ganinfer.rounds): mean throughput over the rounds
 with its 95 % interval, pooled latencies, VALID when every round is.
 
-By hand:  python scripts/perf_rounds.py --rounds r1.json r2.json r3.json --out perf.json
+By hand:  python scripts/merge-rounds.py --rounds r1.json r2.json r3.json --out perf.json
 """
 
 from ganinfer import cli

@@ -2,7 +2,7 @@
 compare.csv (ratio this/baseline, its 95 % interval, verdict per row present in both) and compare.md (the
 provenance differences, then the rows).
 
-By hand:  python scripts/compare.py --perf results/tables/perf.csv --baseline old/perf.csv \
+By hand:  python scripts/compare-runs.py --perf results/tables/perf.csv --baseline old/perf.csv \
               --csv compare.csv --md compare.md [--min-effect 0.05]
 """
 

@@ -2,7 +2,7 @@
 simplified model at batch size ``bs``; outputs ``<stem>_0.bin`` as ais_bench names them,
 plus an ais_bench-style summary json.
 
-By hand:  python scripts/infer.py --model dcgan --onnx dcgan_bs4.onnx --inputs results/dcgan/inputs \
+By hand:  python scripts/run-inference.py --model dcgan --onnx dcgan_bs4.onnx --inputs results/dcgan/inputs \
               --chip cpu --bs 4 --out out/bs4 --summary out/bs4_summary.json
 """
 

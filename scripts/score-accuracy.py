@@ -1,7 +1,7 @@
 """Stage `accuracy`: device outputs vs the reference (the PyTorch generator, or for a model declared in the
 config ONNX Runtime CPU fp32 on its original graph), per sample.
 
-By hand:  python scripts/accuracy.py --model dcgan --chip cpu --bs 4 --outputs results/dcgan/outputs/cpu/bs4 \
+By hand:  python scripts/score-accuracy.py --model dcgan --chip cpu --bs 4 --outputs results/dcgan/outputs/cpu/bs4 \
               --reference results/dcgan/reference --out acc.json [--threshold 0.99]
 """
 

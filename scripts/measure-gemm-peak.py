@@ -3,7 +3,7 @@ runtime that times the models (ONNX Runtime or OpenVINO, same threads and harnes
 MatMul of each size is timed (every size twice, in turn) and the best sustained rate
 (2 n^3 / median latency) is the peak.
 
-By hand:  python scripts/gemm_peak.py --chip cpu --out gemm_cpu.json [--threads 2 --sizes 256 512 1024]
+By hand:  python scripts/measure-gemm-peak.py --chip cpu --out gemm_cpu.json [--threads 2 --sizes 256 512 1024]
 """
 
 import os

@@ -2,7 +2,7 @@
 model's fp16 accuracy to pass, searched on the fp16 emulation chip (cpu-fp16) against the reference;
 writes ATC's --keep_dtype file and the report of every step (ganinfer.precision).
 
-By hand:  python scripts/keep_dtype.py --model dgnet --onnx results/dgnet/onnx/dgnet_bs1.onnx --bs 1 \
+By hand:  python scripts/search-keep-dtype.py --model dgnet --onnx results/dgnet/onnx/dgnet_bs1.onnx --bs 1 \
               --inputs results/dgnet/inputs --reference results/dgnet/reference \
               --cfg keep_dtype.cfg --report search.json [--threshold 0.99] [--nodes]
 """

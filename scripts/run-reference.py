@@ -2,7 +2,7 @@
 
 Writes ``<stem>_0.bin`` per sample, the names the device outputs have.
 
-By hand:  python scripts/reference.py --model dcgan --weights resources/weights/dcgan.pth \
+By hand:  python scripts/run-reference.py --model dcgan --weights resources/weights/dcgan.pth \
               --inputs results/dcgan/inputs --out results/dcgan/reference
 """
 

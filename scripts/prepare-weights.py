@@ -3,7 +3,7 @@
 Writes ``<out>`` (the checkpoint in its real layout) and ``<info>`` (json: demo or
 real, sha256, source path, architecture read from the tensor shapes).
 
-By hand:  python scripts/weights.py --model dcgan --out resources/weights/dcgan.pth \
+By hand:  python scripts/prepare-weights.py --model dcgan --out resources/weights/dcgan.pth \
               --info resources/weights/dcgan.json [--path ckpt.pth --sha256 HEX] [--seed 0]
 """
 
