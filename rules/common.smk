@@ -1,6 +1,7 @@
-# The rules' shared names: config validation, wildcard constraints, chip classes and thin input
-# functions. Their logic is DAG-time code in scripts/ganinfer/workflow/ (targets, inputs, order,
-# config checks); scripts/ is on sys.path (the Snakefile puts it there).
+# The rules' shared names: config validation, wildcard constraints, chip classes and the input
+# functions of more than one rule file (the others are in theirs). Their logic is DAG-time code
+# in scripts/ganinfer/workflow/ (targets, inputs, order, config checks); scripts/ is on sys.path
+# (the Snakefile puts it there).
 import os
 import re
 
@@ -64,25 +65,7 @@ def bind(function):
     return lambda wildcards: function(config, wildcards)
 
 
-get_configured_weights = bind(inputs.configured_weights)
-get_simplify_input = bind(inputs.simplify_input)
-get_declared_onnx = bind(inputs.declared_onnx)
-get_preprocess_input = bind(inputs.preprocess_input)
-get_macs_input = bind(inputs.macs_input)
-get_search_onnx = bind(inputs.search_onnx)
 get_session_options = bind(inputs.session_options)
-get_session_inputs = bind(inputs.session_inputs)
-get_quality_inputs = bind(inputs.quality_inputs)
-get_quality_stats_inputs = bind(inputs.quality_stats_inputs)
-get_baseline = bind(inputs.baseline)
-
-
-def get_round_files(wildcards):
-    return TARGETS.round_files(wildcards.model, wildcards.chip, wildcards.bs)
-
-
-def get_table_inputs(wildcards):
-    return TARGETS.tables()
 
 
 def get_chip(wildcards):
@@ -143,10 +126,6 @@ def plots():
     return plot_paths(
         "results/plots", config["models"], config["chips"], TARGETS.peak_chips()
     )
-
-
-def plot_files(wildcards=None):
-    return [path for kind in plots().values() for _, path in kind]
 
 
 def plot_outputs(kind):

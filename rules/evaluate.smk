@@ -1,3 +1,7 @@
+get_quality_inputs = bind(inputs.quality_inputs)
+get_quality_stats_inputs = bind(inputs.quality_stats_inputs)
+
+
 rule accuracy:
     input:
         outputs="results/{model}/outputs/{chip}/bs{bs}",

@@ -1,3 +1,7 @@
+get_simplify_input = bind(inputs.simplify_input)
+get_declared_onnx = bind(inputs.declared_onnx)
+
+
 rule export_onnx:
     input:
         weights="resources/weights/{model}.pth",

@@ -15,6 +15,13 @@
 
 from ganinfer.backends import ascend
 
+get_session_inputs = bind(inputs.session_inputs)
+
+
+get_round_files = lambda wildcards: TARGETS.round_files(
+    wildcards.model, wildcards.chip, wildcards.bs
+)
+
 
 rule infer_onnxruntime:
     input:

@@ -5,6 +5,9 @@
 # every step (ganinfer.precision).
 
 
+get_search_onnx = bind(inputs.search_onnx)
+
+
 rule keep_dtype_search:
     input:
         onnx=get_search_onnx,

@@ -1,3 +1,6 @@
+get_preprocess_input = bind(inputs.preprocess_input)
+
+
 rule preprocess:
     input:
         unpack(get_preprocess_input),

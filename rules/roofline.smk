@@ -2,6 +2,9 @@
 # it runs alone) and the MACs per image of each model's graph.
 
 
+get_macs_input = bind(inputs.macs_input)
+
+
 rule gemm_peak:
     input:
         code=code("measure-gemm-peak.py"),

@@ -1,3 +1,9 @@
+get_baseline = bind(inputs.baseline)
+
+
+get_table_inputs = lambda wildcards: TARGETS.tables()
+
+
 localrules:
     tables,
     readme,
@@ -51,7 +57,7 @@ rule readme:
         grids=TARGETS.grid_files(),
         plots_md="results/plots/plots.md",
         plots_tsv="results/plots/plots.tsv",
-        plot_images=plot_files(),
+        plot_images=[path for kind in plots().values() for _, path in kind],
         code=code("update-readme.py"),
     output:
         stamp="results/tables/readme.done",

@@ -1,3 +1,6 @@
+get_configured_weights = bind(inputs.configured_weights)
+
+
 rule weights:
     input:
         get_configured_weights,
