@@ -7,7 +7,7 @@ from snakemake.utils import min_version
 
 min_version("9.0")
 sys.path.insert(0, os.path.join(workflow.basedir, "scripts"))
-from ganinfer.workflow.config import check_yaml
+from ganinfer.workflow.settings import check_yaml
 
 # Snakemake's own message for a YAML mistake names neither the file nor the line
 check_yaml("config/config.yaml")

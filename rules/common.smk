@@ -9,7 +9,7 @@ from snakemake.utils import update_config, validate
 
 from ganinfer import backends, registry
 from ganinfer.report.plotlist import plot_paths, report_flags  # no pandas, matplotlib
-from ganinfer.workflow import config as config_checks
+from ganinfer.workflow import settings
 from ganinfer.workflow import inputs, order
 from ganinfer.workflow.scheduling import coalesce_reevaluations
 from ganinfer.workflow.sources import job_sources, model_module
@@ -20,14 +20,14 @@ SCRIPTS = os.path.join(workflow.basedir, "scripts")
 
 # --config values arrive as strings: read them as YAML (config files are typed already); the schema
 # fills the defaults; bad values stop the workflow with one line naming the key and the fix, before any job
-update_config(config, config_checks.coerce(workflow.config_settings.config or {}))
+update_config(config, settings.coerce(workflow.config_settings.config or {}))
 try:
     validate(config, SCHEMA)
 except WorkflowError:
     raise WorkflowError(
-        f"config error: {config_checks.schema_error(config, SCHEMA)}"
+        f"config error: {settings.schema_error(config, SCHEMA)}"
     ) from None
-config_checks.check(config)
+settings.check(config)
 
 
 def names_regex(names):

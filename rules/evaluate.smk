@@ -80,8 +80,8 @@ rule quality:
         "../envs/torch.yaml"
     threads: 2
     params:
-        inception=lambda w: config_checks.quality_weights(config, w.model),
-        reference=lambda w: config_checks.quality_reference(config, w.model),
+        inception=lambda w: settings.quality_weights(config, w.model),
+        reference=lambda w: settings.quality_reference(config, w.model),
         splits=config["quality"]["is_splits"],
         batch=config["quality"]["batch"],
     script:
@@ -103,7 +103,7 @@ rule quality_stats:
         "../envs/torch.yaml"
     threads: 2
     params:
-        inception=lambda w: config_checks.quality_weights(config, w.model),
+        inception=lambda w: settings.quality_weights(config, w.model),
         batch=config["quality"]["batch"],
     script:
         "../scripts/compute-fid-stats.py"

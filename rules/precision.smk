@@ -27,7 +27,7 @@ rule keep_dtype_search:
         "../envs/onnxruntime.yaml"
     threads: 2
     params:
-        bs=lambda w: config_checks.smallest_bs(config, w.model),
+        bs=lambda w: settings.smallest_bs(config, w.model),
         threshold=config["accuracy"]["threshold"],
         nodes=config["ascend"]["keep_dtype_nodes"],
     script:

@@ -12,7 +12,7 @@ rule preprocess:
     conda:
         "../envs/torch.yaml"
     params:
-        samples=lambda wildcards: config_checks.sample_count(config, wildcards.model),
+        samples=lambda wildcards: settings.sample_count(config, wildcards.model),
         seed=config["seed"],
         dataset=lookup(dpath="datasets/{model}", within=config, default=""),
     script:

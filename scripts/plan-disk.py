@@ -15,7 +15,7 @@ import os
 from ganinfer import backends, cli, registry
 from ganinfer import samples as sampling
 from ganinfer.fileio import write_text
-from ganinfer.workflow import config as lookups
+from ganinfer.workflow import settings
 
 # bytes per sample of one run's records: the inference summary (ais_bench's filesinfo) and the accuracy
 # file's per-sample entries, measured on the dcgan and gan runs of docs/full-scale.md
@@ -32,23 +32,23 @@ def sample_count(config: dict, model: str) -> int:
     spec = registry.get(model)
     folder = config["datasets"].get(model)
     available = sampling.available(spec, folder) if folder and spec.dataset else None
-    return sampling.count(spec, lookups.sample_count(config, model), available, folder)
+    return sampling.count(spec, settings.sample_count(config, model), available, folder)
 
 
 def weights_size(config: dict, model: str) -> int:
     """The checkpoint's bytes (a configured file, or the demo weights once built), else 0: each ONNX graph
     and .om model is about that size."""
-    paths = list(lookups.weights_files(config, model).values()) or [f"resources/weights/{model}.pth"]
+    paths = list(settings.weights_files(config, model).values()) or [f"resources/weights/{model}.pth"]
     return sum(os.path.getsize(p) for p in paths if os.path.exists(p))
 
 
 def model_plan(config: dict, model: str) -> dict:
     spec = registry.get(model)
     n = sample_count(config, model)
-    sizes, chips = lookups.batch_sizes(config, model), config["chips"]
+    sizes, chips = settings.batch_sizes(config, model), config["chips"]
     runs = len(sizes) * len(chips)
     out_bytes = 4 * math.prod(spec.output.shape)
-    png_runs = len(chips) * len(lookups.png_batch_sizes(config, model))
+    png_runs = len(chips) * len(settings.png_batch_sizes(config, model))
     channels, height, width = spec.output.shape[-3:]
     ascend = sum(backends.classify(c, config["ascend"]["runtime"]).runner == "ais_bench" for c in chips)
     graphs = 1 + len(sizes) + ascend * len(sizes)  # the export, one simplified graph per batch size, the .om

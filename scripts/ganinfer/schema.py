@@ -1,6 +1,6 @@
 """config/schema.yaml, the one source of every config key's type, default and description, read once.
 
-Kept apart from ganinfer.workflow.config (the DAG-time checks) so that a stage script taking its by-hand defaults
+Kept apart from ganinfer.workflow.settings (the DAG-time checks) so that a stage script taking its by-hand defaults
 from here imports nothing else.
 """
 

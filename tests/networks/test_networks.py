@@ -8,7 +8,7 @@ import torch
 from ganinfer import networks, registry
 from ganinfer.errors import InputError
 from ganinfer.models import dcgan, gan
-from ganinfer.workflow.config import demo_hparams
+from ganinfer.workflow.settings import demo_hparams
 
 # PyTorch-GAN dcgan.py: l1.0 Linear, conv_blocks 0 BN, 2 Conv, 3 BN(eps .8), 6 Conv, 7 BN(eps .8), 9 Conv
 DCGAN_KEYS_ASCEND = {
@@ -171,8 +171,8 @@ def test_demo_weights_are_seeded_and_in_the_real_layout():
 
 
 def test_the_config_check_reads_each_network_s_defaults_from_its_source():
-    """ganinfer.workflow.config reads a network's HParams defaults without importing torch: the values the class gives;
-    a demo architecture override changes that size alone."""
+    """ganinfer.workflow.settings reads a network's HParams defaults without importing torch: the values the
+    class gives; a demo architecture override changes that size alone."""
     for name in ("biggan", "cyclegan", "dcgan", "dgnet", "gan"):
         assert demo_hparams(name) == asdict(networks.network_module(name).HParams()), name
     sd = networks.demo_checkpoint(registry.get("dcgan"), 0, {"width": 8})["G"]

@@ -20,7 +20,7 @@ from ganinfer.errors import InputError
 from ganinfer.fileio import atomic_path, list_bins, read_bin, write_json
 from ganinfer.preprocess import make_inputs
 from ganinfer.samples import unique_stems
-from ganinfer.workflow.config import check_demo_architecture, coerce
+from ganinfer.workflow.settings import check_demo_architecture, coerce
 from ganinfer.workflow.tracking import listing, track
 
 HINT = "your config (config/config.yaml, --configfile or --config)"
@@ -349,7 +349,7 @@ def validated(**overrides) -> dict:
     ],
 )
 def test_contradictory_settings_name_both_keys(overrides, message):
-    from ganinfer.workflow.config import check_contradictions
+    from ganinfer.workflow.settings import check_contradictions
 
     with pytest.raises(InputError) as err:
         check_contradictions(validated(**overrides))
@@ -357,7 +357,7 @@ def test_contradictory_settings_name_both_keys(overrides, message):
 
 
 def test_settings_at_the_boundary_are_not_contradictions():
-    from ganinfer.workflow.config import check_contradictions
+    from ganinfer.workflow.settings import check_contradictions
 
     check_contradictions(validated(perf={"min_seconds": 2.5, "max_seconds": 2.5}))  # equal limits
     check_contradictions(validated(datasets={"biggan": "/data/imagenet"}))  # BigGAN's FID reference images

@@ -8,14 +8,14 @@ import os
 from snakemake.exceptions import WorkflowError
 
 from ganinfer import backends, registry
-from ganinfer.workflow import config as lookups
+from ganinfer.workflow import settings
 from ganinfer.workflow.tracking import track, track_declaration
 
 
 def configured_weights(config: dict, w) -> list[str]:
     """The user's checkpoint file(s) (checked to exist while the DAG is built) and their listing (size,
     mtime), which changes when a file is replaced in place."""
-    paths = list(lookups.weights_files(config, w.model).values())
+    paths = list(settings.weights_files(config, w.model).values())
     return [*paths, track(f"{w.model}_weights", paths)] if paths else []
 
 
@@ -43,7 +43,7 @@ def preprocess_input(config: dict, w) -> dict:
     spec, inputs = registry.get(w.model), {}
     if spec.preprocess_uses_weights:
         inputs["weights"] = f"resources/weights/{w.model}.pth"
-    folders = list(lookups.dataset_folders(config, w.model).values())
+    folders = list(settings.dataset_folders(config, w.model).values())
     if folders:
         inputs["listing"] = track(f"{w.model}_dataset", folders)
     if spec.onnx:
@@ -53,13 +53,13 @@ def preprocess_input(config: dict, w) -> dict:
 
 def macs_input(config: dict, w) -> str:
     """MACs per image are counted on the simplified graph of the model's first batch size."""
-    bs = lookups.batch_sizes(config, w.model)[0]
+    bs = settings.batch_sizes(config, w.model)[0]
     return f"results/{w.model}/onnx/{w.model}_bs{bs}.onnx"
 
 
 def search_onnx(config: dict, w) -> str:
     """The keep-list search runs on the simplified graph of the model's smallest batch size."""
-    return f"results/{w.model}/onnx/{w.model}_bs{lookups.smallest_bs(config, w.model)}.onnx"
+    return f"results/{w.model}/onnx/{w.model}_bs{settings.smallest_bs(config, w.model)}.onnx"
 
 
 def session_options(config: dict, w) -> dict:
@@ -81,8 +81,8 @@ def quality_inputs(config: dict, w) -> dict:
         chip, bs = w.source.rsplit("_bs", 1)
         inputs = {"outputs": f"results/{w.model}/outputs/{chip}/bs{bs}"}
     for key, path in (
-        ("inception_weights", lookups.quality_weights(config, w.model)),
-        ("reference_stats", lookups.quality_reference(config, w.model)),
+        ("inception_weights", settings.quality_weights(config, w.model)),
+        ("reference_stats", settings.quality_reference(config, w.model)),
     ):
         if path and (path.startswith("resources/quality/") or os.path.exists(path)):
             inputs[key] = path
@@ -91,9 +91,9 @@ def quality_inputs(config: dict, w) -> dict:
 
 def quality_stats_inputs(config: dict, w) -> dict:
     """The reference image folder, its listing and the Inception weights when present."""
-    folder = lookups.quality_reference_path(config, w.model)
+    folder = settings.quality_reference_path(config, w.model)
     inputs = {"images": folder, "listing": track(f"{w.model}_reference", [folder])}
-    weights = lookups.quality_weights(config, w.model)
+    weights = settings.quality_weights(config, w.model)
     if os.path.exists(weights):
         inputs["inception_weights"] = weights
     return inputs

@@ -4,7 +4,7 @@ the plots (pure functions of the config; rules/common.smk binds them)."""
 from __future__ import annotations
 
 from ganinfer import backends, registry
-from ganinfer.workflow import config as lookups
+from ganinfer.workflow import settings
 
 
 class Targets:
@@ -15,7 +15,7 @@ class Targets:
         """(model, chip, batch size) of every run."""
         for model in self.config["models"]:
             for chip in self.config["chips"]:
-                for bs in lookups.batch_sizes(self.config, model):
+                for bs in settings.batch_sizes(self.config, model):
                     yield model, chip, bs
 
     def perf_files(self) -> list[str]:
@@ -42,7 +42,7 @@ class Targets:
             f"results/{m}/images/{c}/bs{b}"
             for m in self.config["models"]
             for c in self.config["chips"]
-            for b in lookups.png_batch_sizes(self.config, m)
+            for b in settings.png_batch_sizes(self.config, m)
         ]
 
     def weights_info_files(self) -> list[str]:
@@ -61,7 +61,7 @@ class Targets:
 
     def quality_sources(self, model: str) -> list[str]:
         """pth (the PyTorch reference) and every chip's outputs at the model's smallest batch size."""
-        bs = lookups.smallest_bs(self.config, model)
+        bs = settings.smallest_bs(self.config, model)
         return ["pth", *(f"{c}_bs{bs}" for c in self.config["chips"])]
 
     def quality_files(self) -> list[str]:
